@@ -1,0 +1,37 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from gridflex.api.responses import JSON
+
+from gridflex import __version__
+from gridflex.api import errors
+from gridflex.api.middleware import ApiHeaders, BodySizeLimit
+from gridflex.api.routers import accounts, assets, auth, public, sensors, users
+from gridflex.config import Settings, get_settings
+
+API_VERSIONS = ["v3_0"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="gridflex API",
+        version=__version__,
+        description="Assets, sensors and time series as beliefs; scheduling, forecasting, "
+        "carbon intensity and network-capacity heatmaps.",
+        default_response_class=JSON,
+        docs_url="/api/v3_0/docs",
+        redoc_url=None,
+        openapi_url="/api/v3_0/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.api_versions = list(API_VERSIONS)
+    errors.install(app)
+    for module in (public, auth, accounts, users, assets, sensors):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__)
+    return app

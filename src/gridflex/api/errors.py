@@ -1,0 +1,85 @@
+"""Domain errors -> HTTP answers, in one table.
+
+Shapes follow the platform (and the reference implementation, so existing
+clients understand them): ``{"message": ..., "status": "<STATUS>"}``;
+validation errors name the field: ``{"message": {"json": {"start": ["..."]}},
+"result": "Rejected", "status": "UNPROCESSABLE_ENTITY"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from gridflex.api.responses import JSON
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gridflex import errors
+
+# class -> (HTTP status, status string); the first matching class in MRO order wins.
+ERROR_TABLE: dict[type[errors.GridflexError], tuple[int, str]] = {
+    errors.AuthenticationError: (401, "UNAUTHORIZED"),
+    errors.PermissionDeniedError: (403, "INVALID_SENDER"),
+    errors.InvalidReplacementError: (403, "INVALID_REPLACEMENT"),
+    errors.NotFoundError: (404, "NOT_FOUND"),
+    errors.ConflictError: (409, "CONFLICT"),
+    errors.ValidationError: (422, "UNPROCESSABLE_ENTITY"),
+    errors.InsufficientDataError: (422, "INSUFFICIENT_DATA"),
+    errors.InfeasibleError: (400, "INVALID_DATA"),
+    errors.GridflexError: (400, "INVALID_REQUEST"),
+}
+
+UNAUTHORIZED_MESSAGE = "You could not be properly authenticated for this content or functionality."
+
+
+def status_for(exc: errors.GridflexError) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in ERROR_TABLE:
+            return ERROR_TABLE[cls]
+    return 400, "INVALID_REQUEST"
+
+
+def error_body(exc: errors.GridflexError, location: str = "json") -> dict[str, Any]:
+    code, status = status_for(exc)
+    if isinstance(exc, errors.ValidationError):
+        field = exc.field or "_schema"
+        return {"message": {location: {field: [exc.message]}}, "result": "Rejected", "status": status}
+    body: dict[str, Any] = {"message": exc.message, "status": status}
+    if code in (403, 409):
+        body["result"] = "Rejected"
+    return body
+
+
+def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        where = {"body": "json"}.get(loc[0], loc[0]) if loc else "json"
+        field = ".".join(loc[1:]) or "_schema"
+        message = err.get("msg", "Invalid value.")
+        if err.get("type") == "missing":
+            message = "Missing data for required field."
+        grouped.setdefault(where, {}).setdefault(field, []).append(message)
+    return {"message": grouped, "result": "Rejected", "status": "UNPROCESSABLE_ENTITY"}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.GridflexError)
+    async def _domain(request: Request, exc: errors.GridflexError) -> JSON:
+        code, _ = status_for(exc)
+        location = "query" if request.method in ("GET", "DELETE") else "json"
+        return JSON(error_body(exc, location), status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSON:
+        return JSON(_validation_body(exc), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSON:
+        names = {404: "NOT_FOUND", 405: "INVALID_METHOD", 413: "PAYLOAD_TOO_LARGE", 429: "TOO_MANY_REQUESTS"}
+        return JSON(
+            {"message": str(exc.detail), "status": names.get(exc.status_code, "INVALID_REQUEST")},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,0 +1,88 @@
+"""ASGI middleware: version headers, JSON content type on every answer, body size limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class ApiHeaders:
+    """Adds ``FlexMeasures-Version`` (read by existing clients), ``API-Version`` and JSON content types."""
+
+    def __init__(self, app: ASGIApp, *, flexmeasures_version: str, gridflex_version: str) -> None:
+        self.app = app
+        self.fm_version = flexmeasures_version.encode()
+        self.gf_version = gridflex_version.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        api_version = b"v3_0" if path.startswith("/api/v3_0") else b"v1_1" if path.startswith("/api/v1_1") else None
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"flexmeasures-version", self.fm_version))
+                headers.append((b"gridflex-version", self.gf_version))
+                if api_version:
+                    headers.append((b"api-version", api_version))
+                # Existing clients parse every answer as JSON, 204s included.
+                if b"content-type" not in names and path.startswith("/api"):
+                    headers.append((b"content-type", b"application/json"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodySizeLimit:
+    """Answers 413 before reading a body larger than ``max_bytes``."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.max_bytes <= 0:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._reject(send)
+
+    async def _reject(self, send: Send) -> None:
+        body: dict[str, Any] = {
+            "message": f"Request body exceeds the configured limit of {self.max_bytes} bytes "
+            "(GRIDFLEX_MAX_BODY_BYTES); split the data over several requests or upload a file.",
+            "result": "Rejected",
+            "status": "PAYLOAD_TOO_LARGE",
+        }
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": orjson.dumps(body)})
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,143 @@
+"""The two forecasting models: a seasonal-naive baseline and gradient boosting.
+
+Both work on grid positions and arrays prepared by :mod:`.features`; neither
+knows about time stamps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sklearn
+from numpy.typing import NDArray
+from sklearn.ensemble import HistGradientBoostingRegressor
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Gradient-boosting settings: fixed seed and no early stopping, so that the
+#: same data always gives the same model (early stopping would draw a random
+#: validation split); 200 shallow-ish trees keep a year of 15-minute data
+#: well within a few seconds.
+BOOSTED_PARAMS: dict[str, Any] = {
+    "max_iter": 200,
+    "learning_rate": 0.1,
+    "max_leaf_nodes": 31,
+    "min_samples_leaf": 20,
+    "l2_regularization": 0.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
+
+
+class SeasonalNaive:
+    """Forecast each step by the latest known value one or more seasons earlier.
+
+    For a step ``t`` with lead ``h`` (steps after the origin) the forecast is
+    the target at ``t - k * season`` for the smallest ``k >= ceil(h / season)``
+    whose value is known and not before ``first``: same time yesterday (or last
+    week), or the cycle before that when the value is missing.
+
+    Parameters
+    ----------
+    season_steps : int
+        Length of the season in grid steps (96 for a day at 15 minutes).
+    """
+
+    def __init__(self, season_steps: int) -> None:
+        if season_steps < 1:
+            raise ValueError("season_steps must be at least 1")
+        self.season_steps = season_steps
+
+    def predict(
+        self, known: FloatArray, *, rows: IntArray, lead: IntArray, first: int = 0
+    ) -> FloatArray:
+        """Seasonal-naive values for target positions ``rows`` (NaN where no cycle is known).
+
+        Parameters
+        ----------
+        known : ndarray
+            Target on the grid, NaN from the origin on.
+        rows, lead : ndarray of int
+            Target positions and their leads (``>= 1``).
+        first : int
+            Earliest grid position that may be copied.
+        """
+        season = self.season_steps
+        source = rows - (-(-lead // season)) * season
+        out = np.full(len(rows), np.nan)
+        todo = np.ones(len(rows), dtype=bool)
+        while True:
+            todo &= source >= first
+            if not todo.any():
+                return out
+            values = known[source[todo]]
+            hit = ~np.isnan(values)
+            index = np.flatnonzero(todo)
+            out[index[hit]] = values[hit]
+            todo[index[hit]] = False
+            source = source - season
+
+
+class BoostedModel:
+    """Histogram gradient boosting for a point forecast or a set of quantiles.
+
+    Parameters
+    ----------
+    quantiles : sequence of float, optional
+        Cumulative probabilities to forecast (each fitted with the quantile
+        loss). ``None`` fits one model with the squared error (the mean).
+    params : mapping, optional
+        Overrides of :data:`BOOSTED_PARAMS`.
+    """
+
+    def __init__(
+        self, *, quantiles: Sequence[float] | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
+        self.quantiles = tuple(sorted(quantiles)) if quantiles is not None else None
+        self.params = {**BOOSTED_PARAMS, **(params or {})}
+        self._models: list[HistGradientBoostingRegressor] = []
+
+    def fit(self, features: FloatArray, target: FloatArray) -> BoostedModel:
+        """Fit on a feature matrix (NaN = missing) and observed target values."""
+        if self.quantiles is None:
+            losses: list[dict[str, Any]] = [{"loss": "squared_error"}]
+        else:
+            losses = [{"loss": "quantile", "quantile": q} for q in self.quantiles]
+        self._models = [
+            HistGradientBoostingRegressor(**self.params, **loss).fit(features, target)
+            for loss in losses
+        ]
+        return self
+
+    def predict(self, features: FloatArray) -> FloatArray:
+        """Point forecast: the mean model, or the median when fitted for quantiles."""
+        if self.quantiles is None:
+            return np.asarray(self._models[0].predict(features), dtype="float64")
+        quantiles = self.predict_quantiles(features)
+        if 0.5 not in quantiles:
+            raise ValueError("predict needs the 0.5 quantile among the fitted quantiles")
+        return quantiles[0.5]
+
+    def predict_quantiles(self, features: FloatArray) -> dict[float, FloatArray]:
+        """Quantile forecasts, sorted per step so that lower levels never exceed higher ones.
+
+        Separately fitted quantile models can cross; sorting the predictions
+        of each step keeps the set a valid (monotone) quantile function
+        without moving any prediction outside the range the models gave.
+        """
+        if self.quantiles is None:
+            raise ValueError("this model was fitted for a point forecast, not quantiles")
+        stacked = np.sort(np.vstack([m.predict(features) for m in self._models]), axis=0)
+        return {q: stacked[i].astype("float64") for i, q in enumerate(self.quantiles)}
+
+    def describe(self) -> dict[str, Any]:
+        """Settings for the data-source record (JSON-friendly)."""
+        return {
+            "estimator": "sklearn.ensemble.HistGradientBoostingRegressor",
+            "sklearn_version": sklearn.__version__,
+            "quantiles": list(self.quantiles) if self.quantiles is not None else None,
+            **self.params,
+        }

@@ -1,0 +1,84 @@
+"""Accounts: create and update (used by the API and the CLI alike; the caller commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex import permissions
+from gridflex.errors import NotFoundError, ValidationError
+from gridflex.services import audit
+from gridflex.store.models import Account, AccountRole, User
+
+
+def account_roles_by_name(session: Session, names: list[str]) -> list[AccountRole]:
+    roles = {role.name.lower(): role for role in session.scalars(sa.select(AccountRole))}
+    unknown = [name for name in names if name.lower() not in roles]
+    if unknown:
+        raise ValidationError(
+            f"Unknown account role(s) {unknown}; choose from {sorted(r.name for r in roles.values())}.",
+            field="roles",
+        )
+    return [roles[name.lower()] for name in names]
+
+
+def create_account(
+    session: Session,
+    *,
+    name: str,
+    roles: list[str] = (),  # type: ignore[assignment]
+    consultancy_account_id: int | None = None,
+    actor: User | None = None,
+) -> Account:
+    if session.scalar(sa.select(Account.id).where(Account.name == name)) is not None:
+        raise ValidationError(f"An account named {name!r} already exists.", field="name")
+    if consultancy_account_id is not None and session.get(Account, consultancy_account_id) is None:
+        raise ValidationError(
+            f"Consultancy account {consultancy_account_id} does not exist.", field="consultancy_account_id"
+        )
+    account = Account(
+        name=name,
+        consultancy_account_id=consultancy_account_id,
+        account_roles=account_roles_by_name(session, list(roles)),
+        attributes={},
+    )
+    session.add(account)
+    session.flush()
+    audit.record(session, f"Account {name} created", actor=actor, account_id=account.id)
+    return account
+
+
+def update_account(session: Session, account: Account, changes: dict[str, Any], *, actor: User) -> Account:
+    if "id" in changes:
+        raise ValidationError("The id of an account cannot be updated.", field="id")
+    if "consultancy_account_id" in changes:
+        if not permissions.is_admin(actor):
+            raise ValidationError(
+                "Only admins can change consultancy_account_id.", field="consultancy_account_id"
+            )
+        target = changes["consultancy_account_id"]
+        if target is not None and (target == account.id or session.get(Account, target) is None):
+            raise ValidationError(
+                f"Account {target} cannot be this account's consultancy.", field="consultancy_account_id"
+            )
+    if "name" in changes and changes["name"] != account.name:
+        clash = session.scalar(sa.select(Account.id).where(Account.name == changes["name"]))
+        if clash is not None:
+            raise ValidationError(f"An account named {changes['name']!r} already exists.", field="name")
+    for field, value in changes.items():
+        old = getattr(account, field)
+        if old != value:
+            setattr(account, field, value)
+            audit.record(
+                session, f"Account {field} changed from {old!r} to {value!r}", actor=actor, account_id=account.id
+            )
+    return account
+
+
+def get_account(session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFoundError(f"Account {account_id} not found.")
+    return account

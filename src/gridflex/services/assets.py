@@ -1,0 +1,112 @@
+"""Assets and asset types: create, update, delete (the caller commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex import permissions
+from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
+from gridflex.services import audit
+from gridflex.store.models import Account, Asset, AssetType, Belief, Sensor, User
+
+
+def asset_type_by_name_or_id(session: Session, key: int | str) -> AssetType:
+    column = AssetType.id if isinstance(key, int) else AssetType.name
+    asset_type = session.scalar(sa.select(AssetType).where(column == key))
+    if asset_type is None:
+        raise ValidationError(f"Asset type {key!r} does not exist.", field="generic_asset_type_id")
+    return asset_type
+
+
+def create_asset_type(session: Session, *, name: str, description: str | None = None) -> AssetType:
+    if session.scalar(sa.select(AssetType.id).where(AssetType.name == name)) is not None:
+        raise ValidationError(f"Asset type {name!r} already exists.", field="name")
+    asset_type = AssetType(name=name, description=description)
+    session.add(asset_type)
+    session.flush()
+    return asset_type
+
+
+def _check_parent(session: Session, asset: Asset | None, parent_id: int | None, account_id: int | None) -> None:
+    if parent_id is None:
+        return
+    parent = session.get(Asset, parent_id)
+    if parent is None:
+        raise ValidationError(f"Parent asset {parent_id} does not exist.", field="parent_asset_id")
+    if parent.account_id != account_id:
+        raise ValidationError("A parent asset must belong to the same account.", field="parent_asset_id")
+    ancestor: Asset | None = parent
+    while asset is not None and ancestor is not None:  # refuse cycles
+        if ancestor.id == asset.id:
+            raise ValidationError("An asset cannot be its own ancestor.", field="parent_asset_id")
+        ancestor = ancestor.parent
+
+
+def create_asset(session: Session, fields: dict[str, Any], *, actor: User | None) -> Asset:
+    account_id = fields.get("account_id")
+    if account_id is None and actor is not None and not permissions.is_admin(actor):
+        account_id = actor.account_id  # non-admins create in their own account
+    if account_id is not None and session.get(Account, account_id) is None:
+        raise ValidationError(f"Account {account_id} does not exist.", field="account_id")
+    if actor is not None:
+        probe = Asset(account_id=account_id)
+        if not permissions.can_access_asset(actor, probe, permissions.CREATE):
+            raise PermissionDeniedError("You cannot create assets in this account.")
+    asset_type_by_name_or_id(session, fields["generic_asset_type_id"])
+    _check_parent(session, None, fields.get("parent_asset_id"), account_id)
+    asset = Asset(**{**fields, "account_id": account_id})
+    session.add(asset)
+    session.flush()
+    audit.record(session, f"Asset {asset.name} created", actor=actor, account_id=account_id, asset_id=asset.id)
+    return asset
+
+
+def update_asset(session: Session, asset: Asset, changes: dict[str, Any], *, actor: User) -> Asset:
+    for field in ("id", "account_id"):
+        if field in changes:
+            raise ValidationError(f"The {field} of an asset cannot be updated.", field=field)
+    if "generic_asset_type_id" in changes:
+        asset_type_by_name_or_id(session, changes["generic_asset_type_id"])
+    if "parent_asset_id" in changes:
+        _check_parent(session, asset, changes["parent_asset_id"], asset.account_id)
+    for field, value in changes.items():
+        if getattr(asset, field) != value:
+            setattr(asset, field, value)
+            audit.record(session, f"Asset {asset.name} {field} set to {value!r}"[:1000], actor=actor,
+                         account_id=asset.account_id, asset_id=asset.id)
+    return asset
+
+
+def delete_asset(session: Session, asset: Asset, *, actor: User | None) -> None:
+    """Delete an asset with its sub-assets, sensors and their data."""
+    ids = descendant_ids(session, asset.id)
+    sensor_ids = select_sensor_ids(session, ids)
+    if sensor_ids:
+        session.execute(sa.delete(Belief).where(Belief.sensor_id.in_(sensor_ids)))
+        session.execute(sa.delete(Sensor).where(Sensor.id.in_(sensor_ids)))
+    audit.record(session, f"Asset {asset.name} deleted", actor=actor, account_id=asset.account_id, asset_id=asset.id)
+    for asset_id in reversed(ids):  # children before parents
+        session.execute(sa.delete(Asset).where(Asset.id == asset_id))
+    session.expunge_all()
+
+
+def descendant_ids(session: Session, asset_id: int) -> list[int]:
+    """The asset and all its (grand)children, parents before children."""
+    tree = sa.select(Asset.id).where(Asset.id == asset_id).cte("tree", recursive=True)
+    tree = tree.union_all(sa.select(Asset.id).where(Asset.parent_asset_id == tree.c.id))
+    found = list(session.scalars(sa.select(tree.c.id)))
+    return found
+
+
+def select_sensor_ids(session: Session, asset_ids: list[int]) -> list[int]:
+    return list(session.scalars(sa.select(Sensor.id).where(Sensor.generic_asset_id.in_(asset_ids))))
+
+
+def get_asset(session: Session, asset_id: int) -> Asset:
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        raise NotFoundError(f"Asset {asset_id} not found.")
+    return asset

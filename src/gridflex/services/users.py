@@ -1,0 +1,138 @@
+"""Users: create, update, password reset, token issuing (the caller commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex import permissions
+from gridflex.config import Settings
+from gridflex.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+from gridflex.security import hash_password, issue_token, random_password, verify_password
+from gridflex.services import audit
+from gridflex.store.models import Account, Role, User
+from gridflex.store.models.users import new_token_key
+from gridflex.timing import utcnow
+
+
+def roles_by_name_or_id(session: Session, items: list[int | str]) -> list[Role]:
+    roles = list(session.scalars(sa.select(Role)))
+    by_key: dict[Any, Role] = {r.name: r for r in roles} | {r.id: r for r in roles}
+    unknown = [item for item in items if item not in by_key]
+    if unknown:
+        raise ValidationError(
+            f"Unknown user role(s) {unknown}; choose from {sorted(r.name for r in roles)}.", field="roles"
+        )
+    return list({by_key[item].id: by_key[item] for item in items}.values())
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    username: str,
+    account_id: int,
+    password: str | None = None,
+    roles: list[int | str] = (),  # type: ignore[assignment]
+    timezone: str = "Europe/Amsterdam",
+    active: bool = True,
+    actor: User | None = None,
+) -> User:
+    email = email.strip().lower()
+    if session.get(Account, account_id) is None:
+        raise ValidationError(f"Account {account_id} does not exist.", field="account_id")
+    if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ValidationError(f"A user with email {email!r} already exists.", field="email")
+    role_objects = roles_by_name_or_id(session, list(roles))
+    if actor is not None:
+        _check_grants(actor, {r.name for r in role_objects})
+    user = User(
+        email=email,
+        username=username,
+        account_id=account_id,
+        password_hash=hash_password(password or random_password()),
+        roles=role_objects,
+        timezone=timezone,
+        active=active,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, f"User {username} created", actor=actor, user_id=user.id, account_id=account_id)
+    return user
+
+
+def _check_grants(actor: User, changed_roles: set[str]) -> None:
+    not_allowed = changed_roles - permissions.grantable_roles(actor)
+    if not_allowed:
+        raise PermissionDeniedError(f"You cannot grant or revoke the role(s) {sorted(not_allowed)}.")
+
+
+def update_user(session: Session, user: User, changes: dict[str, Any], *, actor: User) -> User:
+    for field in ("id", "account_id"):
+        if field in changes:
+            raise ValidationError(f"The {field} of a user cannot be updated.", field=field)
+    manages = permissions.can_manage_users_of(actor, user.account_id)
+    if not manages and actor.id != user.id:
+        raise PermissionDeniedError("You cannot be authorized for this content or functionality.")
+    role_items = changes.pop("flexmeasures_roles", None) or changes.pop("roles", None)
+    changes.pop("roles", None)
+    if not manages and ("active" in changes or role_items is not None):
+        raise PermissionDeniedError("Only (account) admins can change whether a user is active or their roles.")
+    if "email" in changes:
+        changes["email"] = changes["email"].strip().lower()
+        clash = session.scalar(sa.select(User.id).where(User.email == changes["email"], User.id != user.id))
+        if clash is not None:
+            raise ValidationError(f"A user with email {changes['email']!r} already exists.", field="email")
+    if role_items is not None:
+        new_roles = roles_by_name_or_id(session, role_items)
+        _check_grants(actor, {r.name for r in new_roles} ^ {r.name for r in user.roles})
+        user.roles = new_roles
+        audit.record(session, f"User {user.username} roles set to {sorted(r.name for r in new_roles)}",
+                     actor=actor, user_id=user.id, account_id=user.account_id)
+    for field, value in changes.items():
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            audit.record(session, f"User {user.username} {field} set to {value!r}", actor=actor,
+                         user_id=user.id, account_id=user.account_id)
+    if changes.get("active") is False:
+        user.token_key = new_token_key()  # a deactivated user's tokens die with it
+    return user
+
+
+def reset_password(session: Session, user: User, *, actor: User) -> None:
+    """Set a random password and invalidate every token of the user."""
+    if actor.id != user.id and not permissions.is_admin(actor):
+        raise PermissionDeniedError("Only admins can reset the password of another user.")
+    user.password_hash = hash_password(random_password())
+    user.token_key = new_token_key()
+    audit.record(session, f"Password reset for user {user.username}", actor=actor, user_id=user.id,
+                 account_id=user.account_id)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    if len(password) < 8:
+        raise ValidationError("A password needs at least 8 characters.", field="password")
+    user.password_hash = hash_password(password)
+    user.token_key = new_token_key()
+
+
+def find_user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFoundError(f"User with email '{email}' does not exist")
+    return user
+
+
+def login(session: Session, settings: Settings, email: str, password: str) -> tuple[User, str]:
+    """Check the password and issue a token (raises NotFound / Authentication errors)."""
+    user = find_user_by_email(session, email)
+    if not verify_password(user.password_hash, password):
+        raise AuthenticationError("User password does not match.")
+    if not user.active:
+        raise AuthenticationError("This user is inactive.")
+    user.last_login_at = utcnow()
+    token = issue_token(user.id, user.token_key, secret_key=settings.secret_key,
+                        max_age_s=settings.token_max_age.total_seconds())
+    return user, token

@@ -1,0 +1,106 @@
+"""Time helpers: ISO 8601 durations and datetimes, UTC inside, alignment checks.
+
+Durations are accepted in every form clients produce: ``PT1H``, ``P1D``, ``P1W``,
+pandas' ``P0DT12H0M0S``, fractional seconds, a leading ``-`` for negative
+horizons (seed 003) and ``R/PT6H`` rolling horizons. Years and months are
+refused: they have no fixed length.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from gridflex.errors import ValidationError
+
+_DURATION = re.compile(
+    r"^(?P<sign>[-+])?P(?!$)(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str, *, field: str = "duration") -> timedelta:
+    """Parse an ISO 8601 duration (with the extensions above) into a timedelta."""
+    if not isinstance(text, str):
+        raise ValidationError(f"Not a valid ISO 8601 duration: {text!r}.", field=field)
+    raw = text.strip().upper()
+    if raw.startswith("R/"):  # rolling horizon: the same duration for every event
+        raw = raw[2:]
+    match = _DURATION.match(raw)
+    if not match:
+        raise ValidationError(
+            f"Cannot parse {text!r} as an ISO 8601 duration (e.g. PT15M, PT1H, P1D).", field=field
+        )
+    parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
+    value = timedelta(**parts)
+    return -value if match.group("sign") == "-" else value
+
+
+def format_duration(value: timedelta) -> str:
+    """Format a timedelta as a compact ISO 8601 duration (``PT15M``, ``P1D``, ``-PT10M``)."""
+    total = value.total_seconds()
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    out = f"{sign}P"
+    if days:
+        out += f"{int(days)}D"
+    time = ""
+    if hours:
+        time += f"{int(hours)}H"
+    if minutes:
+        time += f"{int(minutes)}M"
+    if seconds:
+        time += f"{seconds:g}S"
+    if time:
+        out += "T" + time
+    return out if out not in ("P", "-P") else "PT0S"
+
+
+def parse_datetime(text: str, *, field: str = "start") -> datetime:
+    """Parse an ISO 8601 datetime that must carry an offset (``Z`` or ``+01:00``)."""
+    if isinstance(text, datetime):
+        value = text
+    else:
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError("Not a valid datetime.", field=field)
+        raw = text.strip()
+        # Accept offsets like +0000 (seen in real files) by inserting the colon.
+        raw = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", raw)
+        try:
+            value = datetime.fromisoformat(raw.replace("z", "Z"))
+        except ValueError:
+            raise ValidationError(f"Not a valid ISO 8601 datetime: {text!r}.", field=field) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            f"Not a valid aware datetime: {text!s} has no timezone offset (add e.g. 'Z' or '+01:00').",
+            field=field,
+        )
+    return value
+
+
+def to_utc(value: datetime) -> datetime:
+    """The same instant in UTC (naive values are taken to be UTC already, as the store returns them)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_aligned(moment: datetime, resolution: timedelta) -> bool:
+    """Whether ``moment`` lies on the resolution grid counted from the Unix epoch (UTC)."""
+    if resolution <= timedelta(0):
+        return True
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return (to_utc(moment) - epoch) % resolution == timedelta(0)
+
+
+def ratio(longer: timedelta, shorter: timedelta) -> float:
+    """How many ``shorter`` steps fit in ``longer`` (float, to test for whole multiples)."""
+    return longer / shorter
