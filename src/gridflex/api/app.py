@@ -8,7 +8,7 @@ from gridflex.api.responses import JSON
 from gridflex import __version__
 from gridflex.api import errors
 from gridflex.api.middleware import ApiHeaders, BodySizeLimit
-from gridflex.api.routers import accounts, assets, auth, public, sensors, users
+from gridflex.api.routers import accounts, assets, auth, public, sensor_data, sensors, users
 from gridflex.config import Settings, get_settings
 
 API_VERSIONS = ["v3_0"]
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.api_versions = list(API_VERSIONS)
     errors.install(app)
-    for module in (public, auth, accounts, users, assets, sensors):
+    for module in (public, auth, accounts, users, assets, sensors, sensor_data):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__)

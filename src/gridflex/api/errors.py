@@ -57,7 +57,7 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
         loc = [str(part) for part in err.get("loc", ())]
         where = {"body": "json"}.get(loc[0], loc[0]) if loc else "json"
         field = ".".join(loc[1:]) or "_schema"
-        message = err.get("msg", "Invalid value.")
+        message = str(err.get("msg", "Invalid value.")).removeprefix("Value error, ")
         if err.get("type") == "missing":
             message = "Missing data for required field."
         grouped.setdefault(where, {}).setdefault(field, []).append(message)

@@ -1,9 +1,9 @@
 """Errors of the forecasting engine, placed in the package-wide tree.
 
-    gridflex.errors.ValidationError
-    └── ForecastConfigError        a trigger field or input that cannot be used (names the field)
-    gridflex.errors.InsufficientDataError
-    └── InsufficientHistoryError   too little history or regressor data; says how much is needed
+gridflex.errors.ValidationError
+└── ForecastConfigError        a trigger field or input that cannot be used (names the field)
+gridflex.errors.InsufficientDataError
+└── InsufficientHistoryError   too little history or regressor data; says how much is needed
 """
 
 from __future__ import annotations

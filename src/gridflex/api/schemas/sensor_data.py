@@ -1,0 +1,87 @@
+"""Request schemas of the sensor-data routes; timing fields are parsed with field-naming errors."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from gridflex.errors import ValidationError
+from gridflex.timing import parse_datetime, parse_duration
+
+
+def _datetime(value: Any, field: str) -> datetime:
+    try:
+        return parse_datetime(value, field=field)
+    except ValidationError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _duration(value: Any, field: str) -> timedelta:
+    try:
+        return parse_duration(value, field=field)
+    except ValidationError as exc:
+        raise ValueError(exc.message) from None
+
+
+class Timing(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    start: datetime
+    duration: timedelta
+    unit: str
+    prior: datetime | None = None
+    horizon: timedelta | None = None
+
+    @field_validator("start", "prior", mode="before")
+    @classmethod
+    def _aware(cls, value: Any, info: Any) -> Any:
+        return None if value is None else _datetime(value, info.field_name)
+
+    @field_validator("duration", "horizon", mode="before")
+    @classmethod
+    def _iso_duration(cls, value: Any, info: Any) -> Any:
+        return None if value is None else _duration(value, info.field_name)
+
+    @field_validator("duration")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("duration must be positive.")
+        return value
+
+
+class SensorDataPost(Timing):
+    values: list[Any]
+
+    @field_validator("values")
+    @classmethod
+    def _numbers(cls, values: list[Any]) -> list[float | None]:
+        if not values:
+            raise ValueError("values must contain at least one value.")
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"values[{i}] = {value!r} is not a valid (finite) number.")
+        return values
+
+
+class SensorDataQuery(Timing):
+    resolution: timedelta | None = None
+    source: list[str] | None = None
+
+    @field_validator("resolution", mode="before")
+    @classmethod
+    def _resolution(cls, value: Any) -> Any:
+        return None if value in (None, "") else _duration(value, "resolution")
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _sources(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        items = value if isinstance(value, list) else str(value).split(",")
+        return [str(item).strip() for item in items if str(item).strip()]
