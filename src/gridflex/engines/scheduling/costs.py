@@ -84,8 +84,10 @@ def cost_terms(
             terms["production-breach"] += _breach_cost(dev.production, _positive(-p), dt)
             under = np.nan_to_num(_positive(dev.soc_lo_soft - s))
             over = np.nan_to_num(_positive(s - dev.soc_hi_soft))
-            terms["soc-minima-breach"] += float(dev.soc_lo_price * under[under > TOLERANCE].sum())
-            terms["soc-maxima-breach"] += float(dev.soc_hi_price * over[over > TOLERANCE].sum())
+            if not np.isnan(dev.soc_lo_price):
+                terms["soc-minima-breach"] += float(dev.soc_lo_price * under[under > TOLERANCE].sum())
+            if not np.isnan(dev.soc_hi_price):
+                terms["soc-maxima-breach"] += float(dev.soc_hi_price * over[over > TOLERANCE].sum())
             terms["prefer-charging-sooner"] += float(dt * dev.preference_per_kwh @ _positive(p))
         elif isinstance(dev, PreparedProduction):
             curtailed = _positive(dev.available_kw + p)

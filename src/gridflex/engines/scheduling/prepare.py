@@ -112,6 +112,7 @@ class PreparedSite:
     peak_consumption_price: float
     peak_production_kw: float
     peak_production_price: float
+    raw: dict[str, FloatArray]  # the user's site limits, to name the one that conflicts
 
 
 @dataclass(frozen=True)
@@ -155,10 +156,15 @@ def _check(condition: bool, message: str, field: str) -> None:
 def _limit(
     physical: FloatArray, requested: FloatArray, price: float, *, diagnostic: bool
 ) -> Limit:
-    """Two-tier limit from a hard physical cap and a requested cap (NaN/inf = none)."""
+    """Two-tier limit from a hard physical cap and a requested cap (NaN/inf = none).
+
+    In diagnostic mode, limits that are soft anyway cannot cause infeasibility and
+    are dropped; everything else becomes soft at the diagnostic price.
+    """
     requested = np.where(np.isnan(requested), math.inf, requested)
     if diagnostic:
-        return Limit(np.full_like(physical, math.inf), np.minimum(physical, requested), price)
+        kept = requested if math.isnan(price) else np.full_like(requested, math.inf)
+        return Limit(np.full_like(physical, math.inf), np.minimum(physical, kept), DIAGNOSTIC_PRICE)
     if math.isnan(price):
         return Limit(np.minimum(physical, requested), None, 0.0)
     return Limit(physical, np.minimum(physical, requested), price)
@@ -188,8 +194,10 @@ def _storage_soc_bounds(
     hi_req = np.fmin(raw["soc-maxima"], raw["soc-targets"])
     n = lo_req.size
     if diagnostic:
-        lo_soft = np.fmax(raw["soc-min"], lo_req)
-        hi_soft = np.fmin(raw["soc-max"], hi_req)
+        # As for capacities: requested limits that are soft anyway are dropped.
+        lo_soft = np.fmax(raw["soc-min"], lo_req if math.isnan(lo_price) else np.nan)
+        hi_soft = np.fmin(raw["soc-max"], hi_req if math.isnan(hi_price) else np.nan)
+        lo_soft = np.where(np.isinf(lo_soft), np.nan, lo_soft)
         hi_soft = np.where(np.isinf(hi_soft), np.nan, hi_soft)
         return np.full(n, -math.inf), np.full(n, math.inf), lo_soft, hi_soft
     lo_hard, hi_hard = raw["soc-min"], raw["soc-max"]
@@ -257,8 +265,8 @@ def prepare_storage(
         soc_hi_hard=hi_hard,
         soc_lo_soft=lo_soft,
         soc_hi_soft=hi_soft,
-        soc_lo_price=prices["soc-minima"],
-        soc_hi_price=prices["soc-maxima"],
+        soc_lo_price=DIAGNOSTIC_PRICE if diagnostic else prices["soc-minima"],
+        soc_hi_price=DIAGNOSTIC_PRICE if diagnostic else prices["soc-maxima"],
         preference_per_kwh=ramp if use_pref else np.zeros(n),
         raw=raw,
     )
@@ -289,7 +297,8 @@ def prepare_process(d: ProcessLoad, n: int) -> PreparedProcess:
     return PreparedProcess(who, float(d.power_kw), int(d.duration_steps), start, end, d.kind)
 
 
-def _breach_prices(context: SiteContext, price_scale: float, *, diagnostic: bool) -> dict[str, float]:
+def _breach_prices(context: SiteContext, price_scale: float) -> dict[str, float]:
+    """Breach price per family, NaN where the family is hard."""
     given = {
         "site-consumption": context.site_consumption_breach_price_per_kw,
         "site-production": context.site_production_breach_price_per_kw,
@@ -298,8 +307,6 @@ def _breach_prices(context: SiteContext, price_scale: float, *, diagnostic: bool
         "soc-minima": context.soc_minima_breach_price_per_kwh,
         "soc-maxima": context.soc_maxima_breach_price_per_kwh,
     }
-    if diagnostic:
-        return dict.fromkeys(given, DIAGNOSTIC_PRICE)
     for key, value in given.items():
         _check(not value < 0, f"{key}-breach-price must not be negative.", f"{key}-breach-price")
     if context.relax_constraints:
@@ -345,6 +352,7 @@ def prepare_site(
         peak_consumption_price=peaks[0],
         peak_production_kw=float(context.site_peak_production_kw),
         peak_production_price=peaks[1],
+        raw={"site-power-capacity": power, **caps},
     )
 
 
@@ -373,7 +381,7 @@ def prepare_problem(
     _check(resolution_h > 0, "resolution must be positive.", "resolution")
     n = n_steps(context)
     scale = price_scale(context)
-    prices = _breach_prices(context, scale, diagnostic=diagnostic)
+    prices = _breach_prices(context, scale)
     # Linear ramp from ~0 to the preference size over the horizon.
     ramp = PREFERENCE_FACTOR * scale * (np.arange(1, n + 1) / n)
     prepared: list[PreparedDevice] = []
