@@ -25,11 +25,12 @@ from gridflex.api.app import create_app
 from gridflex.config import Settings
 from gridflex.services import accounts, assets, sensors, users
 from gridflex.store import migrate
-from gridflex.store.base import normalise_url
-from gridflex.store.base import Base, get_engine, session_scope
+from gridflex.store.base import Base, get_engine, normalise_url, session_scope
 from gridflex.timing import parse_duration
 
-POSTGRES_ADMIN_URL = os.environ.get("GRIDFLEX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "GRIDFLEX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REQUIRE_SERVICES = os.environ.get("GRIDFLEX_TEST_REQUIRE_SERVICES") == "1"
 # Tables filled by the first migration; tests keep their seeded rows.
 REFERENCE_TABLES = {"role": 4, "account_role": 7, "generic_asset_type": 15}
@@ -129,30 +130,82 @@ class World:
         self._n += 1
         return self._n
 
-    def account(self, name: str | None = None, roles: list[str] | None = None, consultancy_account_id: int | None = None) -> int:
+    def account(
+        self,
+        name: str | None = None,
+        roles: list[str] | None = None,
+        consultancy_account_id: int | None = None,
+    ) -> int:
         with session_scope(self.settings.database_url) as session:
-            return accounts.create_account(session, name=name or f"account {self._next()}", roles=roles or [],
-                                           consultancy_account_id=consultancy_account_id).id
+            return accounts.create_account(
+                session,
+                name=name or f"account {self._next()}",
+                roles=roles or [],
+                consultancy_account_id=consultancy_account_id,
+            ).id
 
-    def user(self, account_id: int, roles: list[str] | None = None, email: str | None = None, password: str = "secret-password") -> Actor:
+    def user(
+        self,
+        account_id: int,
+        roles: list[str] | None = None,
+        email: str | None = None,
+        password: str = "secret-password",
+    ) -> Actor:
         email = email or f"user{self._next()}@example.org"
         with session_scope(self.settings.database_url) as session:
-            user = users.create_user(session, email=email, username=email.split("@")[0], account_id=account_id,
-                                     password=password, roles=list(roles or []))
-            token = security.issue_token(user.id, user.token_key, secret_key=self.settings.secret_key,
-                                         max_age_s=3600)
+            user = users.create_user(
+                session,
+                email=email,
+                username=email.split("@")[0],
+                account_id=account_id,
+                password=password,
+                roles=list(roles or []),
+            )
+            token = security.issue_token(
+                user.id, user.token_key, secret_key=self.settings.secret_key, max_age_s=3600
+            )
             return Actor(user.id, account_id, email, password, {"Authorization": token})
 
-    def asset(self, account_id: int | None, name: str | None = None, type_name: str = "battery", **fields: Any) -> int:
+    def asset(
+        self,
+        account_id: int | None,
+        name: str | None = None,
+        type_name: str = "battery",
+        **fields: Any,
+    ) -> int:
         with session_scope(self.settings.database_url) as session:
             type_id = assets.asset_type_by_name_or_id(session, type_name).id
-            return assets.create_asset(session, {"name": name or f"asset {self._next()}", "generic_asset_type_id": type_id,
-                                                 "account_id": account_id, **fields}, actor=None).id
+            return assets.create_asset(
+                session,
+                {
+                    "name": name or f"asset {self._next()}",
+                    "generic_asset_type_id": type_id,
+                    "account_id": account_id,
+                    **fields,
+                },
+                actor=None,
+            ).id
 
-    def sensor(self, asset_id: int, name: str = "power", unit: str = "kW", resolution: str = "PT15M", **fields: Any) -> int:
+    def sensor(
+        self,
+        asset_id: int,
+        name: str = "power",
+        unit: str = "kW",
+        resolution: str = "PT15M",
+        **fields: Any,
+    ) -> int:
         with session_scope(self.settings.database_url) as session:
-            return sensors.create_sensor(session, {"name": name, "unit": unit, "event_resolution": parse_duration(resolution),
-                                                   "generic_asset_id": asset_id, **fields}, actor=None).id
+            return sensors.create_sensor(
+                session,
+                {
+                    "name": name,
+                    "unit": unit,
+                    "event_resolution": parse_duration(resolution),
+                    "generic_asset_id": asset_id,
+                    **fields,
+                },
+                actor=None,
+            ).id
 
 
 @pytest.fixture

@@ -13,6 +13,12 @@ Rules
 - User roles can only be granted by someone with a higher access level:
   admins grant any role; account-admins grant ``account-admin`` and
   ``consultant`` within their own account.
+- For the same reason, account-admins manage (edit, (de)activate) only those
+  users of their account whose roles they could have granted themselves:
+  never an ``admin`` or ``admin-reader``. Everyone edits a few of their own fields.
+- A sensor's description (unit, resolution, timezone, knowledge horizon) is
+  changed by admins and by account-admins of the owning account only: changing
+  it re-interprets every stored value.
 """
 
 from __future__ import annotations
@@ -78,6 +84,21 @@ def can_manage_users_of(user: User, account_id: int) -> bool:
     return is_admin(user) or (user.account_id == account_id and user.has_role("account-admin"))
 
 
+def can_manage_user(user: User, other: User) -> bool:
+    """Whether ``user`` may edit ``other`` beyond the fields everyone may edit of themselves."""
+    if is_admin(user):
+        return True
+    return can_manage_users_of(user, other.account_id) and set(other.role_names) <= grantable_roles(
+        user
+    )
+
+
+def can_update_sensor_fields(user: User, sensor: Sensor) -> bool:
+    return can_access_sensor(user, sensor, UPDATE) and (
+        is_admin(user) or user.has_role("account-admin")
+    )
+
+
 def grantable_roles(user: User) -> set[str]:
     """The user roles this user may grant or revoke."""
     if is_admin(user):
@@ -87,6 +108,8 @@ def grantable_roles(user: User) -> set[str]:
     return set()
 
 
-def require(allowed: bool, message: str = "You cannot be authorized for this content or functionality.") -> None:
+def require(
+    allowed: bool, message: str = "You cannot be authorized for this content or functionality."
+) -> None:
     if not allowed:
         raise PermissionDeniedError(message)

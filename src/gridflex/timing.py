@@ -73,7 +73,9 @@ def parse_datetime(text: str, *, field: str = "start") -> datetime:
         try:
             value = datetime.fromisoformat(raw.replace("z", "Z"))
         except ValueError:
-            raise ValidationError(f"Not a valid ISO 8601 datetime: {text!r}.", field=field) from None
+            raise ValidationError(
+                f"Not a valid ISO 8601 datetime: {text!r}.", field=field
+            ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(
             f"Not a valid aware datetime: {text!s} has no timezone offset (add e.g. 'Z' or '+01:00').",

@@ -21,8 +21,8 @@ edges flip signs where a message says which convention it uses.
 
 from __future__ import annotations
 
-from datetime import timedelta
 import re
+from datetime import timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -101,9 +101,7 @@ def _affine(from_unit: str, to_unit: str, resolution_h: float | None) -> tuple[f
             return Q_(1.0 / resolution_h, src / ureg.hour).to(dst).magnitude, 0.0
     except pint.DimensionalityError:
         pass
-    raise UnitError(
-        f"Unit {from_unit!r} cannot be converted to {to_unit!r}.", field="unit"
-    )
+    raise UnitError(f"Unit {from_unit!r} cannot be converted to {to_unit!r}.", field="unit")
 
 
 def convert(

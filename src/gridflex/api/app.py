@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from gridflex.api.responses import JSON
 
 from gridflex import __version__
 from gridflex.api import errors
 from gridflex.api.middleware import ApiHeaders, BodySizeLimit
+from gridflex.api.responses import JSON
 from gridflex.api.routers import accounts, assets, auth, public, sensor_data, sensors, users
 from gridflex.config import Settings, get_settings
 
@@ -33,5 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (public, auth, accounts, users, assets, sensors, sensor_data):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__)
+    app.add_middleware(
+        ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__
+    )
     return app

@@ -13,14 +13,13 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from gridflex import permissions
+from gridflex.api.errors import UNAUTHORIZED_MESSAGE
 from gridflex.config import Settings
 from gridflex.errors import AuthenticationError, NotFoundError
 from gridflex.security import read_token
 from gridflex.store.base import get_sessionmaker
 from gridflex.store.models import Account, Asset, Sensor, User
 from gridflex.timing import utcnow
-
-from gridflex.api.errors import UNAUTHORIZED_MESSAGE
 
 
 def get_app_settings(request: Request) -> Settings:

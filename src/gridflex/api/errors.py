@@ -12,10 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from gridflex.api.responses import JSON
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridflex import errors
+from gridflex.api.responses import JSON
 
 # class -> (HTTP status, status string); the first matching class in MRO order wins.
 ERROR_TABLE: dict[type[errors.GridflexError], tuple[int, str]] = {
@@ -44,7 +44,11 @@ def error_body(exc: errors.GridflexError, location: str = "json") -> dict[str, A
     code, status = status_for(exc)
     if isinstance(exc, errors.ValidationError):
         field = exc.field or "_schema"
-        return {"message": {location: {field: [exc.message]}}, "result": "Rejected", "status": status}
+        return {
+            "message": {location: {field: [exc.message]}},
+            "result": "Rejected",
+            "status": status,
+        }
     body: dict[str, Any] = {"message": exc.message, "status": status}
     if code in (403, 409):
         body["result"] = "Rejected"
@@ -77,7 +81,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSON:
-        names = {404: "NOT_FOUND", 405: "INVALID_METHOD", 413: "PAYLOAD_TOO_LARGE", 429: "TOO_MANY_REQUESTS"}
+        names = {
+            404: "NOT_FOUND",
+            405: "INVALID_METHOD",
+            413: "PAYLOAD_TOO_LARGE",
+            429: "TOO_MANY_REQUESTS",
+        }
         return JSON(
             {"message": str(exc.detail), "status": names.get(exc.status_code, "INVALID_REQUEST")},
             status_code=exc.status_code,

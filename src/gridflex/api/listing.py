@@ -52,8 +52,10 @@ def search_terms(text: str | None) -> list[str]:
 def apply_search(stmt: sa.Select[Any], text: str | None, columns: Sequence[Any]) -> sa.Select[Any]:
     """Keep rows where every term occurs (case-insensitively) in at least one of ``columns``."""
     for term in search_terms(text):
-        pattern = f"%{term}%"
-        stmt = stmt.where(sa.or_(*(sa.func.lower(col).like(pattern.lower()) for col in columns)))
+        # The user's % and _ are literal characters, not LIKE wildcards.
+        escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        stmt = stmt.where(sa.or_(*(sa.func.lower(col).like(pattern, escape="\\") for col in columns)))
     return stmt
 
 

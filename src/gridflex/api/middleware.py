@@ -21,7 +21,13 @@ class ApiHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        api_version = b"v3_0" if path.startswith("/api/v3_0") else b"v1_1" if path.startswith("/api/v1_1") else None
+        api_version = (
+            b"v3_0"
+            if path.startswith("/api/v3_0")
+            else b"v1_1"
+            if path.startswith("/api/v1_1")
+            else None
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -79,8 +85,13 @@ class BodySizeLimit:
             "result": "Rejected",
             "status": "PAYLOAD_TOO_LARGE",
         }
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": orjson.dumps(body)})
 
 

@@ -7,7 +7,9 @@ import typer
 from gridflex.cli.common import console, settings
 from gridflex.store import migrate
 
-app = typer.Typer(help="Database schema: upgrade, downgrade, current revision.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema: upgrade, downgrade, current revision.", no_args_is_help=True
+)
 
 
 @app.command()

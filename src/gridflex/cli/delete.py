@@ -18,7 +18,9 @@ def _confirm(what: str, yes: bool) -> None:
 
 
 @app.command("asset")
-def delete_asset(id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")) -> None:
+def delete_asset(
+    id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
+) -> None:
     """Delete an asset with its sub-assets, sensors and data."""
     with session() as db:
         asset = assets.get_asset(db, id)
@@ -28,7 +30,9 @@ def delete_asset(id: int = typer.Option(..., "--id"), yes: bool = typer.Option(F
 
 
 @app.command("sensor")
-def delete_sensor(id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")) -> None:
+def delete_sensor(
+    id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
+) -> None:
     with session() as db:
         sensor = sensors.get_sensor(db, id)
         _confirm(f"sensor {sensor.name} and its data", yes)
@@ -37,7 +41,9 @@ def delete_sensor(id: int = typer.Option(..., "--id"), yes: bool = typer.Option(
 
 
 @app.command("sensor-data")
-def delete_sensor_data(id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")) -> None:
+def delete_sensor_data(
+    id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
+) -> None:
     with session() as db:
         sensor = sensors.get_sensor(db, id)
         _confirm(f"all data of sensor {sensor.name}", yes)
@@ -46,7 +52,9 @@ def delete_sensor_data(id: int = typer.Option(..., "--id"), yes: bool = typer.Op
 
 
 @app.command("user")
-def delete_user(id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")) -> None:
+def delete_user(
+    id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
+) -> None:
     with session() as db:
         user = db.get(User, id)
         if user is None:

@@ -25,23 +25,45 @@ def demo(
     config = settings()
     migrate.upgrade(config.database_url)
     began = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} sensors"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} sensors"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("Loading demo data", total=5)
         with session() as db:
-            report = world.build(db, days=days, progress=lambda name, n: bar.update(
-                task, advance=1, description=f"Loaded {n} values of {name}"))
-            token = issue_token(report.user.id, report.user.token_key, secret_key=config.secret_key,
-                                max_age_s=config.token_max_age.total_seconds())
+            report = world.build(
+                db,
+                days=days,
+                progress=lambda name, n: bar.update(
+                    task, advance=1, description=f"Loaded {n} values of {name}"
+                ),
+            )
+            token = issue_token(
+                report.user.id,
+                report.user.token_key,
+                secret_key=config.secret_key,
+                max_age_s=config.token_max_age.total_seconds(),
+            )
     if report.created:
-        console.print(f"Demo world created in {time.perf_counter() - began:.1f} s: "
-                      f"{report.beliefs_written} beliefs over {len(report.sensors)} sensors.")
+        console.print(
+            f"Demo world created in {time.perf_counter() - began:.1f} s: "
+            f"{report.beliefs_written} beliefs over {len(report.sensors)} sensors."
+        )
     else:
         console.print("Demo world already present; nothing added.")
     console.print(f"Database: {config.database_url}")
-    console.print("Sensors: " + ", ".join(f"{name} (id {sid})" for name, sid in sorted(report.sensors.items())))
-    console.print(f"Log in as [bold]{world.USER_EMAIL}[/bold] / [bold]{world.USER_PASSWORD}[/bold] "
-                  f"(admin: {world.ADMIN_EMAIL} / {world.ADMIN_PASSWORD}).")
+    console.print(
+        "Sensors: "
+        + ", ".join(f"{name} (id {sid})" for name, sid in sorted(report.sensors.items()))
+    )
+    console.print(
+        f"Log in as [bold]{world.USER_EMAIL}[/bold] / [bold]{world.USER_PASSWORD}[/bold] "
+        f"(admin: {world.ADMIN_EMAIL} / {world.ADMIN_PASSWORD})."
+    )
     typer.echo(f"Token (valid {config.token_max_age}):\n{token}")
     typer.echo(f"Try: curl -H 'Authorization: {token}' http://{host}:{port}/api/v3_0/assets")
     if serve_too:

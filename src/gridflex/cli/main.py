@@ -9,8 +9,11 @@ from gridflex.cli import add, db, delete, show
 from gridflex.cli.demo import demo
 from gridflex.cli.serve import serve
 
-app = typer.Typer(help="gridflex: energy flexibility and grid data platform.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="gridflex: energy flexibility and grid data platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(db.app, name="db")
 app.add_typer(add.app, name="add")
 app.add_typer(show.app, name="show")

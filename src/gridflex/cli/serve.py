@@ -19,5 +19,13 @@ def serve(
     config = settings()
     if upgrade:
         migrate.upgrade(config.database_url)
-    console.print(f"Serving gridflex on http://{host}:{port}  (API docs: http://{host}:{port}/api/v3_0/docs)")
-    uvicorn.run("gridflex.api.asgi:app", host=host, port=port, workers=workers, log_level=config.log_level.lower())
+    console.print(
+        f"Serving gridflex on http://{host}:{port}  (API docs: http://{host}:{port}/api/v3_0/docs)"
+    )
+    uvicorn.run(
+        "gridflex.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=config.log_level.lower(),
+    )

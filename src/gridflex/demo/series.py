@@ -22,10 +22,16 @@ def solar_elevation_frac(index: pd.DatetimeIndex, latitude: float) -> np.ndarray
     declination = np.radians(23.44) * np.sin(2 * np.pi * (284 + day) / 365)
     hour_angle = np.radians(15 * (hour - 12))
     lat = np.radians(latitude)
-    return np.clip(np.sin(lat) * np.sin(declination) + np.cos(lat) * np.cos(declination) * np.cos(hour_angle), 0, None)
+    return np.clip(
+        np.sin(lat) * np.sin(declination) + np.cos(lat) * np.cos(declination) * np.cos(hour_angle),
+        0,
+        None,
+    )
 
 
-def solar_production_kw(index: pd.DatetimeIndex, *, peak_kw: float, latitude: float, seed: int = 1) -> np.ndarray:
+def solar_production_kw(
+    index: pd.DatetimeIndex, *, peak_kw: float, latitude: float, seed: int = 1
+) -> np.ndarray:
     """Production as a negative power (consumption positive) [kW]."""
     rng = np.random.default_rng(seed)
     days = len(index) // 96 + 1
@@ -33,7 +39,9 @@ def solar_production_kw(index: pd.DatetimeIndex, *, peak_kw: float, latitude: fl
     return -peak_kw * solar_elevation_frac(index, latitude) * clouds
 
 
-def building_load_kw(index: pd.DatetimeIndex, *, base_kw: float, timezone: str, seed: int = 2) -> np.ndarray:
+def building_load_kw(
+    index: pd.DatetimeIndex, *, base_kw: float, timezone: str, seed: int = 2
+) -> np.ndarray:
     local = _local(index, timezone)
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60
     weekday = local.weekday.to_numpy() < 5
@@ -58,7 +66,9 @@ def irradiance_w_per_m2(index: pd.DatetimeIndex, *, latitude: float, seed: int =
     return -solar_production_kw(index, peak_kw=1000.0, latitude=latitude, seed=seed)
 
 
-def day_ahead_price_eur_per_mwh(index: pd.DatetimeIndex, *, timezone: str, seed: int = 4) -> np.ndarray:
+def day_ahead_price_eur_per_mwh(
+    index: pd.DatetimeIndex, *, timezone: str, seed: int = 4
+) -> np.ndarray:
     """Prices follow demand minus solar, with noise; negative at sunny noons now and then."""
     rng = np.random.default_rng(seed)
     load = building_load_kw(index, base_kw=1.0, timezone=timezone, seed=seed)

@@ -76,7 +76,9 @@ class Series:
         return pd.Series(self.values, index=index)
 
 
-def write_beliefs(session: Session, sensor: Sensor, source: DataSource, frame: BeliefFrame) -> WriteResult:
+def write_beliefs(
+    session: Session, sensor: Sensor, source: DataSource, frame: BeliefFrame
+) -> WriteResult:
     """Store what is new; refuse (and store nothing) if a belief would be replaced by another value.
 
     New means: not equal to this source's most recent belief about the event, and
@@ -89,18 +91,32 @@ def write_beliefs(session: Session, sensor: Sensor, source: DataSource, frame: B
     values = np.asarray(frame.values, dtype=float)
     belief_times = np.broadcast_to(np.asarray(frame.belief_times_us, dtype=np.int64), (n,))
     probs = np.broadcast_to(
-        np.asarray(0.5 if frame.cumulative_probabilities is None else frame.cumulative_probabilities, dtype=float), (n,)
+        np.asarray(
+            0.5 if frame.cumulative_probabilities is None else frame.cumulative_probabilities,
+            dtype=float,
+        ),
+        (n,),
     )
     lo, hi = int(starts.min()), int(starts.max()) + 1
     keep = np.ones(n, dtype=bool)
     if np.all(probs == 0.5):  # probabilistic frames are compared by their own keys only
-        ex_starts, ex_values, _ = q.most_recent(session, sensor.id, lo, hi, q.BeliefFilter(source_ids=[source.id]))
+        ex_starts, ex_values, _ = q.most_recent(
+            session, sensor.id, lo, hi, q.BeliefFilter(source_ids=[source.id])
+        )
         keep &= ~_matches(ex_starts, ex_values, starts, values)
-    keep &= ~_same_key_checked(session, sensor.id, source.id, starts, belief_times, probs, values, keep, lo, hi)
-    rows = np.empty(int(keep.sum()), dtype=[(c, "f8" if c in ("cumulative_probability", "event_value") else "i8")
-                                          for c in q.COLUMNS])
+    keep &= ~_same_key_checked(
+        session, sensor.id, source.id, starts, belief_times, probs, values, keep, lo, hi
+    )
+    rows = np.empty(
+        int(keep.sum()),
+        dtype=[
+            (c, "f8" if c in ("cumulative_probability", "event_value") else "i8") for c in q.COLUMNS
+        ],
+    )
     if len(rows):
-        known = knowledge_times_us(starts[keep], resolution=sensor.event_resolution, spec=sensor.knowledge_horizon)
+        known = knowledge_times_us(
+            starts[keep], resolution=sensor.event_resolution, spec=sensor.knowledge_horizon
+        )
         rows["sensor_id"] = sensor.id
         rows["event_start_us"] = starts[keep]
         rows["belief_time_us"] = belief_times[keep]
@@ -112,7 +128,9 @@ def write_beliefs(session: Session, sensor: Sensor, source: DataSource, frame: B
     return WriteResult(len(rows), n - len(rows))
 
 
-def _matches(ex_starts: np.ndarray, ex_values: np.ndarray, starts: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _matches(
+    ex_starts: np.ndarray, ex_values: np.ndarray, starts: np.ndarray, values: np.ndarray
+) -> np.ndarray:
     """Which new (start, value) pairs equal the existing most recent value of their event."""
     if len(ex_starts) == 0:
         return np.zeros(len(starts), dtype=bool)
@@ -122,8 +140,16 @@ def _matches(ex_starts: np.ndarray, ex_values: np.ndarray, starts: np.ndarray, v
 
 
 def _same_key_checked(
-    session: Session, sensor_id: int, source_id: int, starts: np.ndarray, belief_times: np.ndarray,
-    probs: np.ndarray, values: np.ndarray, candidates: np.ndarray, lo: int, hi: int,
+    session: Session,
+    sensor_id: int,
+    source_id: int,
+    starts: np.ndarray,
+    belief_times: np.ndarray,
+    probs: np.ndarray,
+    values: np.ndarray,
+    candidates: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> np.ndarray:
     """Mark candidates already stored under the same key; raise if one holds another value."""
     already = np.zeros(len(starts), dtype=bool)
@@ -131,7 +157,11 @@ def _same_key_checked(
         return already
     bt = belief_times[candidates]
     flt = q.BeliefFilter(source_ids=[source_id])
-    existing = [row for row in q.beliefs_in(session, sensor_id, lo, hi, flt) if bt.min() <= row[1] <= bt.max()]
+    existing = [
+        row
+        for row in q.beliefs_in(session, sensor_id, lo, hi, flt)
+        if bt.min() <= row[1] <= bt.max()
+    ]
     if not existing:
         return already
     stored = {(row[0], row[1], row[3]): row[5] for row in existing}
@@ -165,14 +195,18 @@ def resolution_factor(posted: timedelta, required: timedelta) -> tuple[str, int]
     )
 
 
-def check_alignment(moment: datetime, resolution: timedelta, timezone: str, *, field: str = "start") -> None:
+def check_alignment(
+    moment: datetime, resolution: timedelta, timezone: str, *, field: str = "start"
+) -> None:
     """Refuse a start that is off the resolution grid (counted from local midnight for sub-daily steps)."""
     seconds = resolution.total_seconds()
     if seconds <= 0 or 86_400 % seconds:
         return
     local = moment.astimezone(ZoneInfo(timezone))
     utc = to_utc(moment)
-    since_local_midnight = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / US
+    since_local_midnight = (
+        local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / US
+    )
     since_utc_midnight = utc.hour * 3600 + utc.minute * 60 + utc.second + utc.microsecond / US
     if since_local_midnight % seconds and since_utc_midnight % seconds:
         raise ValidationError(
@@ -195,11 +229,13 @@ def check_signs(sensor: Sensor, values: np.ndarray) -> None:
     signed = -values if flip else values
     if attributes.get("is_pure_consumer") and np.any(signed < 0):
         raise ValidationError(
-            f"Sensor {sensor.id} measures a pure consumer: production (negative) values are refused.", field="values"
+            f"Sensor {sensor.id} measures a pure consumer: production (negative) values are refused.",
+            field="values",
         )
     if attributes.get("is_pure_producer") and np.any(signed > 0):
         raise ValidationError(
-            f"Sensor {sensor.id} measures a pure producer: consumption (positive) values are refused.", field="values"
+            f"Sensor {sensor.id} measures a pure producer: consumption (positive) values are refused.",
+            field="values",
         )
 
 
@@ -225,23 +261,35 @@ def post_series(
     posted_resolution = duration / len(data)
     required = sensor.event_resolution
     direction, factor = resolution_factor(posted_resolution, required)
-    check_alignment(start, required if required > timedelta(0) else posted_resolution, sensor.timezone)
+    check_alignment(
+        start, required if required > timedelta(0) else posted_resolution, sensor.timezone
+    )
     converted = convert(data, unit, sensor.unit, resolution=posted_resolution)
     if direction != "same":
         energy = is_energy_unit(sensor.unit)
-        converted = upsample(converted, factor, energy_like=energy) if direction == "up" else \
-            downsample(converted, factor, energy_like=energy)
+        converted = (
+            upsample(converted, factor, energy_like=energy)
+            if direction == "up"
+            else downsample(converted, factor, energy_like=energy)
+        )
     step = required if required > timedelta(0) else posted_resolution
     starts = to_us(start) + np.arange(len(converted), dtype=np.int64) * td_us(step)
     present = ~np.isnan(converted)
     starts, converted = starts[present], converted[present]
     check_signs(sensor, converted)
-    belief_times = belief_times_for(sensor, starts, prior=prior, horizon=horizon, now=now or utcnow())
+    belief_times = belief_times_for(
+        sensor, starts, prior=prior, horizon=horizon, now=now or utcnow()
+    )
     return write_beliefs(session, sensor, source, BeliefFrame(starts, converted, belief_times))
 
 
 def belief_times_for(
-    sensor: Sensor, starts_us: np.ndarray, *, prior: datetime | None, horizon: timedelta | None, now: datetime
+    sensor: Sensor,
+    starts_us: np.ndarray,
+    *,
+    prior: datetime | None,
+    horizon: timedelta | None,
+    now: datetime,
 ) -> np.ndarray:
     """Seed 003: prior -> that time; horizon -> knowledge time - horizon per event; both -> the earliest."""
     if prior is None and horizon is None:
@@ -250,7 +298,9 @@ def belief_times_for(
     if prior is not None:
         candidates.append(np.full(len(starts_us), to_us(prior), dtype=np.int64))
     if horizon is not None:
-        known = knowledge_times_us(starts_us, resolution=sensor.event_resolution, spec=sensor.knowledge_horizon)
+        known = knowledge_times_us(
+            starts_us, resolution=sensor.event_resolution, spec=sensor.knowledge_horizon
+        )
         candidates.append(known - td_us(horizon))
     return np.minimum.reduce(candidates)
 
@@ -268,20 +318,28 @@ def read_series(
     source_ids: list[int] | None = None,
 ) -> Series:
     """The most recent belief per event in [start, start + duration), resampled and converted."""
-    native = sensor.event_resolution if sensor.event_resolution > timedelta(0) else (resolution or timedelta(minutes=15))
+    native = (
+        sensor.event_resolution
+        if sensor.event_resolution > timedelta(0)
+        else (resolution or timedelta(minutes=15))
+    )
     target = resolution or native
     direction, factor = resolution_factor(target, native)
     check_alignment(start, native, sensor.timezone)
     n = int(duration / native)
     if n * native != duration:
-        raise ValidationError(f"duration {duration} is not a whole number of {native} steps.", field="duration")
+        raise ValidationError(
+            f"duration {duration} is not a whole number of {native} steps.", field="duration"
+        )
     flt = q.BeliefFilter(
         prior_us=None if prior is None else to_us(prior),
         min_horizon_us=None if horizon is None else td_us(horizon),
         source_ids=source_ids,
     )
     start_us = to_us(start)
-    starts, values, sources = q.most_recent(session, sensor.id, start_us, start_us + n * td_us(native), flt)
+    starts, values, sources = q.most_recent(
+        session, sensor.id, start_us, start_us + n * td_us(native), flt
+    )
     grid = np.full(n, np.nan)
     slots = (starts - start_us) // td_us(native)
     on_grid = (starts - start_us) % td_us(native) == 0
@@ -289,13 +347,21 @@ def read_series(
     energy = is_energy_unit(sensor.unit)
     if direction == "up":  # asking for a coarser resolution than stored
         if n % factor:
-            raise ValidationError(f"duration is not a whole number of {target} steps.", field="resolution")
+            raise ValidationError(
+                f"duration is not a whole number of {target} steps.", field="resolution"
+            )
         grid = downsample(grid, factor, energy_like=energy)
     elif direction == "down":
         grid = upsample(grid, factor, energy_like=energy)
     out_unit = unit or sensor.unit
     grid = convert(grid, sensor.unit, out_unit, resolution=target)
-    return Series(start=to_utc(start), resolution=target, values=grid, unit=out_unit, source_ids=np.unique(sources))
+    return Series(
+        start=to_utc(start),
+        resolution=target,
+        values=grid,
+        unit=out_unit,
+        source_ids=np.unique(sources),
+    )
 
 
 def read_frame(
@@ -310,8 +376,15 @@ def read_frame(
 ) -> pd.DataFrame:
     """Several sensors at once on one time grid (columns by sensor id), each in its own unit."""
     columns = {
-        sensor.id: read_series(session, sensor, start=start, duration=duration, resolution=resolution,
-                               prior=prior, horizon=horizon).values
+        sensor.id: read_series(
+            session,
+            sensor,
+            start=start,
+            duration=duration,
+            resolution=resolution,
+            prior=prior,
+            horizon=horizon,
+        ).values
         for sensor in sensors
     }
     index = pd.date_range(to_utc(start), periods=int(duration / resolution), freq=resolution)

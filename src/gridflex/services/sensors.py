@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex import permissions
+from gridflex.engines.beliefs.knowledge import validate_knowledge_horizon
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import audit
-from gridflex.engines.beliefs.knowledge import validate_knowledge_horizon
 from gridflex.store.models import Asset, Belief, Sensor, User
 from gridflex.units import parse_unit
 

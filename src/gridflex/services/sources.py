@@ -29,8 +29,15 @@ def get_or_create_source(
     )
     source = session.scalars(stmt.order_by(DataSource.id)).first()
     if source is None:
-        source = DataSource(name=name, type=type, model=model, version=version, user_id=user_id,
-                            account_id=account_id, attributes={})
+        source = DataSource(
+            name=name,
+            type=type,
+            model=model,
+            version=version,
+            user_id=user_id,
+            account_id=account_id,
+            attributes={},
+        )
         session.add(source)
         session.flush()
     return source
@@ -38,7 +45,9 @@ def get_or_create_source(
 
 def user_source(session: Session, user: User) -> DataSource:
     """The data source that stands for data a user posts."""
-    return get_or_create_source(session, name=user.username, type="user", user_id=user.id, account_id=user.account_id)
+    return get_or_create_source(
+        session, name=user.username, type="user", user_id=user.id, account_id=user.account_id
+    )
 
 
 def resolve_sources(session: Session, keys: Sequence[str | int]) -> list[int]:

@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 
 from gridflex import permissions
 from gridflex.config import Settings
-from gridflex.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+from gridflex.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from gridflex.security import hash_password, issue_token, random_password, verify_password
 from gridflex.services import audit
 from gridflex.store.models import Account, Role, User
@@ -73,11 +78,14 @@ def update_user(session: Session, user: User, changes: dict[str, Any], *, actor:
     for field in ("id", "account_id"):
         if field in changes:
             raise ValidationError(f"The {field} of a user cannot be updated.", field=field)
-    manages = permissions.can_manage_users_of(actor, user.account_id)
+    manages = permissions.can_manage_user(actor, user)
     if not manages and actor.id != user.id:
         raise PermissionDeniedError("You cannot be authorized for this content or functionality.")
-    role_items = changes.pop("flexmeasures_roles", None) or changes.pop("roles", None)
-    changes.pop("roles", None)
+    # An empty list is a request to remove every role, so test for None, not for truth.
+    role_items = changes.pop("flexmeasures_roles", None)
+    other_items = changes.pop("roles", None)
+    if role_items is None:
+        role_items = other_items
     if not manages and ("active" in changes or role_items is not None):
         raise PermissionDeniedError("Only (account) admins can change whether a user is active or their roles.")
     if "email" in changes:

@@ -9,9 +9,22 @@ from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy.orm import selectinload
 
 from gridflex import permissions
-from gridflex.api.deps import CurrentUser, DeletableAsset, ReadableAsset, SessionDep, SettingsDep, UpdatableAsset
+from gridflex.api.deps import (
+    CurrentUser,
+    DeletableAsset,
+    ReadableAsset,
+    SessionDep,
+    SettingsDep,
+    UpdatableAsset,
+)
 from gridflex.api.listing import ListQuery, ListQueryDep, listing
-from gridflex.api.schemas.entities import AssetCreate, AssetUpdate, asset_public, audit_public, sensor_public
+from gridflex.api.schemas.entities import (
+    AssetCreate,
+    AssetUpdate,
+    asset_public,
+    audit_public,
+    sensor_public,
+)
 from gridflex.services import assets
 from gridflex.services.accounts import get_account
 from gridflex.store.models import Account, Asset, AssetType, AuditLog, Sensor, User

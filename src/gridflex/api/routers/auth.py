@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body
-from gridflex.api.responses import JSON
 
 from gridflex.api.deps import SessionDep, SettingsDep
+from gridflex.api.responses import JSON
 from gridflex.errors import AuthenticationError, NotFoundError
 from gridflex.services import users
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
-from gridflex.api.responses import JSON
 
 from gridflex import __version__
 from gridflex.api.deps import SessionDep, SettingsDep
+from gridflex.api.responses import JSON
 
 router = APIRouter(tags=["public"])
 

@@ -8,7 +8,14 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response
 
 from gridflex import permissions
-from gridflex.api.deps import CurrentUser, DeletableSensor, ReadableSensor, SessionDep, SettingsDep, UpdatableSensor
+from gridflex.api.deps import (
+    CurrentUser,
+    DeletableSensor,
+    ReadableSensor,
+    SessionDep,
+    SettingsDep,
+    UpdatableSensor,
+)
 from gridflex.api.listing import ListQueryDep, listing
 from gridflex.api.routers.assets import accessible_account_ids
 from gridflex.api.schemas.entities import SensorCreate, SensorUpdate, sensor_public
@@ -72,8 +79,9 @@ def update_sensor(
     sensor: UpdatableSensor, body: SensorUpdate, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Changing unit, resolution or knowledge horizon of a sensor with data re-interprets that data."""
-    permissions.require(permissions.is_admin(user) or user.has_role("account-admin"),
-                        "Only admins and account-admins can update sensors.")
+    permissions.require(
+        permissions.can_update_sensor_fields(user, sensor), "Only admins and account-admins can update sensors."
+    )
     sensors.update_sensor(session, sensor, body.model_dump(exclude_unset=True), actor=user)
     return sensor_public(sensor, settings.entity_host)
 

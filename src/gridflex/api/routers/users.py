@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
-from gridflex.api.responses import JSON
 
 from gridflex import permissions
 from gridflex.api.deps import CurrentUser, ReadableUser, SessionDep
 from gridflex.api.listing import ListQuery, ListQueryDep, listing
+from gridflex.api.responses import JSON
 from gridflex.api.schemas.entities import UserCreate, UserUpdate, audit_public, user_public
 from gridflex.services import users
 from gridflex.store.models import AuditLog, User

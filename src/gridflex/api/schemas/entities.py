@@ -20,6 +20,21 @@ def _check_timezone(value: str | None) -> str | None:
     return value
 
 
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("Field may not be null.")
+    return value
+
+
+def refuse_null(*fields: str) -> Any:
+    """A validator refusing an explicit ``null`` for optional fields of columns that cannot be empty.
+
+    Update schemas make every field optional (absent = unchanged); without this,
+    ``{"name": null}`` would reach the database and fail there with a 500.
+    """
+    return field_validator(*fields, mode="before")(_not_null)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +48,8 @@ class AccountUpdate(Strict):
     attributes: JsonObject | None = None
     id: int | None = Field(None, description="read-only: refused")
 
+    _not_null = refuse_null("name", "attributes")
+
 
 class UserCreate(Strict):
     email: EmailStr
@@ -41,7 +58,7 @@ class UserCreate(Strict):
     password: str | None = Field(None, min_length=8)
     timezone: str = "Europe/Amsterdam"
     active: bool = True
-    roles: list[str] = Field(default_factory=list, description="user role names")
+    roles: list[int | str] = Field(default_factory=list, description="user role names or ids")
 
     _tz = field_validator("timezone")(_check_timezone)
 
@@ -57,6 +74,7 @@ class UserUpdate(Strict):
     account_id: int | None = Field(None, description="read-only: refused")
 
     _tz = field_validator("timezone")(_check_timezone)
+    _not_null = refuse_null("email", "username", "timezone", "active")
 
 
 class AssetCreate(Strict):
@@ -91,6 +109,16 @@ class AssetUpdate(Strict):
     id: int | None = Field(None, description="read-only: refused")
     account_id: int | None = Field(None, description="read-only: refused")
 
+    _not_null = refuse_null(
+        "name",
+        "generic_asset_type_id",
+        "attributes",
+        "flex_context",
+        "flex_model",
+        "sensors_to_show",
+        "sensors_to_show_as_kpis",
+    )
+
 
 class SensorCreate(Strict):
     name: str = Field(min_length=1, max_length=255)
@@ -116,6 +144,7 @@ class SensorUpdate(Strict):
     entity_address: str | None = Field(None, description="read-only: refused")
 
     _tz = field_validator("timezone")(_check_timezone)
+    _not_null = refuse_null("name", "unit", "event_resolution", "timezone", "attributes")
 
 
 def account_public(account: Account) -> dict[str, Any]:

@@ -39,12 +39,20 @@ def validate_knowledge_horizon(spec: dict[str, Any]) -> dict[str, Any]:
             ZoneInfo(str(spec.get("timezone", "UTC")))
         except (TypeError, ValueError, ZoneInfoNotFoundError):
             raise ValidationError(
-                "at_date needs integer days_before, an hour (0-24) and an IANA timezone.", field=FIELD
+                "at_date needs integer days_before, an hour (0-24) and an IANA timezone.",
+                field=FIELD,
             ) from None
         if not 0 <= hour <= 24:
             raise ValidationError("hour must lie between 0 and 24.", field=FIELD)
-        return {"fnc": "at_date", "days_before": days, "hour": hour, "timezone": str(spec.get("timezone", "UTC"))}
-    raise ValidationError(f"Unknown knowledge-horizon function {fnc!r}; use ex_post or at_date.", field=FIELD)
+        return {
+            "fnc": "at_date",
+            "days_before": days,
+            "hour": hour,
+            "timezone": str(spec.get("timezone", "UTC")),
+        }
+    raise ValidationError(
+        f"Unknown knowledge-horizon function {fnc!r}; use ex_post or at_date.", field=FIELD
+    )
 
 
 def knowledge_times_us(
@@ -56,7 +64,11 @@ def knowledge_times_us(
     if spec["fnc"] == "ex_post":
         delay = parse_duration(spec["delay"])
         return starts + _us(resolution) + _us(delay)
-    local = pd.DatetimeIndex(starts.astype("datetime64[us]")).tz_localize("UTC").tz_convert(spec["timezone"])
+    local = (
+        pd.DatetimeIndex(starts.astype("datetime64[us]"))
+        .tz_localize("UTC")
+        .tz_convert(spec["timezone"])
+    )
     midnight = local.normalize() - pd.Timedelta(days=spec["days_before"])
     known = (midnight.tz_localize(None) + pd.Timedelta(hours=spec["hour"])).tz_localize(
         spec["timezone"], ambiguous="NaT", nonexistent="shift_forward"
@@ -66,7 +78,9 @@ def knowledge_times_us(
         spec["timezone"], ambiguous=True, nonexistent="shift_forward"
     )
     known = known.where(~known.isna(), fallback)
-    return known.tz_convert("UTC").tz_localize(None).values.astype("datetime64[us]").astype(np.int64)
+    return (
+        known.tz_convert("UTC").tz_localize(None).values.astype("datetime64[us]").astype(np.int64)
+    )
 
 
 def _us(delta: timedelta) -> int:

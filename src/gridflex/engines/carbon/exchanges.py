@@ -122,7 +122,9 @@ def exchange_links(exchange_mw: ArrayLike, *, atol_mw: float = 1e-6) -> Exchange
     ji = x[:, upper_j, upper_i]
     if np.any(x < 0):
         asymmetry = np.abs(ij + ji)
-        if np.any(asymmetry > atol_mw) or np.any(np.abs(np.diagonal(x, axis1=1, axis2=2)) > atol_mw):
+        if np.any(asymmetry > atol_mw) or np.any(
+            np.abs(np.diagonal(x, axis1=1, axis2=2)) > atol_mw
+        ):
             t, e = np.unravel_index(int(np.argmax(asymmetry)), asymmetry.shape)
             raise ValidationError(
                 "exchange_mw has negative entries, so it must be antisymmetric, but at step "
@@ -147,7 +149,9 @@ def _check_links(
     frm: NDArray[np.intp], to: NDArray[np.intp], flow: NDArray[np.float64], n_zones: int
 ) -> None:
     if frm.shape != to.shape:
-        raise ValidationError("from_index and to_index must have the same length.", field="to_index")
+        raise ValidationError(
+            "from_index and to_index must have the same length.", field="to_index"
+        )
     if flow.ndim != 2 or flow.shape[1] != frm.size:
         raise ValidationError(
             f"net_flow_mw must have shape (T, {frm.size}), got {flow.shape}.", field="net_flow_mw"

@@ -67,7 +67,9 @@ def evaluate(actual: ArrayLike, forecast: ArrayLike) -> Metrics:
     return Metrics(mae=mae(a, f), rmse=rmse(a, f), mape_frac=mape(a, f), n=len(a))
 
 
-def _pairs(actual: ArrayLike, forecast: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _pairs(
+    actual: ArrayLike, forecast: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     a = np.asarray(actual, dtype="float64")
     f = np.asarray(forecast, dtype="float64")
     if a.shape != f.shape or a.ndim != 1 or len(a) == 0:

@@ -57,7 +57,9 @@ def synthetic_load_kw(
     return pd.Series(BASE_KW * shape * yearly * (1.0 + noise), index=index, name="load_kw")
 
 
-def _profile(hour: NDArray[np.float64], shift_h: float = 0.0, day_level: float = 0.6) -> NDArray[np.float64]:
+def _profile(
+    hour: NDArray[np.float64], shift_h: float = 0.0, day_level: float = 0.6
+) -> NDArray[np.float64]:
     """Relative load over the day: base 0.6, ramps at 7 h and 18 h, an evening bump at 19 h."""
     h = hour - shift_h
     rise = 1.0 / (1.0 + np.exp(-(h - 7.5) * 1.5))

@@ -161,7 +161,8 @@ def fault_level_headroom_mva(
     fault_mva_per_mva : float
         Fault in-feed per MVA connected; 1 expresses the headroom in fault MVA.
     """
-    return _SQRT3 * np.asarray(voltage_kv, dtype=np.float64) * headroom_ka / fault_mva_per_mva
+    voltage = np.asarray(voltage_kv, dtype=np.float64)
+    return _SQRT3 * voltage * np.asarray(headroom_ka, dtype=np.float64) / fault_mva_per_mva
 
 
 def limiting_headroom(

@@ -94,7 +94,9 @@ def _field_problems(record: Any, label: str) -> list[Problem]:
         elif info.kind == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 problems.append(Problem(label, info.key, f"{value!r} is not a number"))
-            elif value < 0 and info.unit in _NON_NEGATIVE_UNITS and info.key not in _NEGATIVE_ALLOWED:
+            elif (
+                value < 0 and info.unit in _NON_NEGATIVE_UNITS and info.key not in _NEGATIVE_ALLOWED
+            ):
                 problems.append(Problem(label, info.key, f"{value} {info.unit} is negative"))
         elif info.kind == "bool" and not isinstance(value, bool):
             problems.append(Problem(label, info.key, f"{value!r} is not true or false"))
@@ -212,7 +214,9 @@ def _value(project: Any, direction: str, bucket: str) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _circuit_problems(circuits: Sequence[Circuit], substations: Sequence[Substation]) -> list[Problem]:
+def _circuit_problems(
+    circuits: Sequence[Circuit], substations: Sequence[Substation]
+) -> list[Problem]:
     index = substation_index(substations)
     problems = []
     for i, circuit in enumerate(circuits):

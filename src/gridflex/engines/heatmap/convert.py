@@ -52,8 +52,10 @@ def format_datetime(value: datetime) -> str:
     nothing is rounded away.
     """
     utc = value.astimezone(UTC)
-    fraction = f"{utc.microsecond // 1000:03d}" if utc.microsecond % 1000 == 0 else (
-        f"{utc.microsecond:06d}"
+    fraction = (
+        f"{utc.microsecond // 1000:03d}"
+        if utc.microsecond % 1000 == 0
+        else (f"{utc.microsecond:06d}")
     )
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "+0000"
 

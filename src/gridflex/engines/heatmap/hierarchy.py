@@ -91,7 +91,10 @@ def depth(parents: NDArray[np.intp]) -> NDArray[np.intp]:
 
 
 def cap_by_parent(
-    values: NDArray[np.float64], parents: NDArray[np.intp], *, levels: NDArray[np.intp] | None = None
+    values: NDArray[np.float64],
+    parents: NDArray[np.intp],
+    *,
+    levels: NDArray[np.intp] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Each value limited to its parent's (already limited) value, top down.
 

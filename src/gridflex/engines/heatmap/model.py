@@ -349,9 +349,7 @@ RECORD_CLASSES: tuple[type, ...] = (
 
 def _field_table(cls: type) -> tuple[tuple[str, FieldInfo], ...]:
     return tuple(
-        (f.name, f.metadata["heatmap"])
-        for f in dataclasses.fields(cls)
-        if "heatmap" in f.metadata
+        (f.name, f.metadata["heatmap"]) for f in dataclasses.fields(cls) if "heatmap" in f.metadata
     )
 
 

@@ -210,9 +210,7 @@ def _substation_figures(
         **demand.statistics,
         "demand_firm_capacity_mva": demand_firm_published,
         "demand_available_capacity_mva": demand_available,
-        "demand_constraint": rag(
-            demand_available, demand_firm_published, thresholds=options.rag
-        ),
+        "demand_constraint": rag(demand_available, demand_firm_published, thresholds=options.rag),
         "demand_constraint_limiting_factor": demand_factor,
         "generation_firm_capacity_mva": generation_firm_published,
         "generation_available_capacity_mva": generation_available,
@@ -302,8 +300,11 @@ def _circuits(
     status = rag(available, cap.worst_season(ratings), thresholds=options.rag)
     return [
         _with(
-            c, options.decimals, demand_available_capacity_mva=available[i],
-            demand_constraint=status[i], **{k: v[i] for k, v in demand.statistics.items()},
+            c,
+            options.decimals,
+            demand_available_capacity_mva=available[i],
+            demand_constraint=status[i],
+            **{k: v[i] for k, v in demand.statistics.items()},
         )  # fmt: skip
         for i, c in enumerate(circuits)
     ]
@@ -349,4 +350,7 @@ def _with_rag_sentence(description: str | None, thresholds: RagThresholds) -> st
     """The description with the RAG rule as its last sentence (replacing an older one)."""
     base = re.sub(r"\s*RAG status: .*$", "", description or "", flags=re.DOTALL)
     sentence = describe_rag(thresholds)
-    return f"{base.rstrip()} {sentence}" if base.strip() else sentence
+    base = base.rstrip()
+    if not base:
+        return sentence
+    return f"{base} {sentence}" if base.endswith((".", "!", "?")) else f"{base}. {sentence}"

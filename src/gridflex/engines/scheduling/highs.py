@@ -47,6 +47,10 @@ def run_highs(
         h.setOptionValue("time_limit", float(time_limit_s))
     if model.is_mip:
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    else:
+        # Our LPs are already tight (no redundant rows or fixed columns to strip);
+        # presolve costs more time than it saves on them.
+        h.setOptionValue("presolve", "off")
     a = model.matrix
     inf = highspy.kHighsInf
     h.passModel(

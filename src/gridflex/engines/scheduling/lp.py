@@ -46,6 +46,7 @@ class LpBuilder:
         self._cols: list[tuple[FloatArray, FloatArray, FloatArray, bool]] = []
         self._rows: list[tuple[FloatArray, FloatArray]] = []
         self._entries: list[tuple[IntArray, IntArray, FloatArray]] = []
+        self._extra_cost: list[tuple[IntArray, FloatArray]] = []
 
     def add_cols(
         self,
@@ -83,6 +84,11 @@ class LpBuilder:
         )
         self._entries.append((r.ravel(), c.ravel(), v.ravel()))
 
+    def add_cost(self, cols: ArrayLike, values: ArrayLike) -> None:
+        """Add to the cost of existing columns (repeated columns accumulate)."""
+        c, v = np.broadcast_arrays(np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64))
+        self._extra_cost.append((c.ravel(), v.ravel()))
+
     def build(self) -> LpModel:
         """Stack the blocks; duplicate (row, col) entries are summed."""
 
@@ -99,8 +105,11 @@ class LpBuilder:
         integrality = np.concatenate(
             [np.full(len(col[0]), int(col[3]), dtype=np.int32) for col in self._cols]
         ) if self._cols else np.zeros(0, dtype=np.int32)
+        cost = cat([col[2] for col in self._cols])
+        for cols, values in self._extra_cost:
+            np.add.at(cost, cols, values)
         return LpModel(
-            cost=cat([col[2] for col in self._cols]),
+            cost=cost,
             col_lower=cat([col[0] for col in self._cols]),
             col_upper=cat([col[1] for col in self._cols]),
             row_lower=cat([row[0] for row in self._rows]),

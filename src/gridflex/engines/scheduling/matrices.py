@@ -16,7 +16,9 @@ Blocks per storage device (n = steps, dt = resolution in hours):
 The site has import ``g+`` and export ``g-`` [kW] (tiered like ``c``/``d``), one
 balance row per step ``sum(device power) - g+ + g- = -inflexible``, peak rows
 ``g+ - peak <= site_peak`` and, only at steps where the production price exceeds
-the consumption price, binaries that stop importing and exporting at once.
+the consumption price, binaries that stop importing and exporting at once. When
+none of that is needed (one price per step, hard site limits only), the site has
+no variables: prices sit on the device columns and limits bound one row per step.
 """
 
 from __future__ import annotations
@@ -182,8 +184,52 @@ def _add_process(b: LpBuilder, dev: PreparedProcess, problem: Problem) -> Device
     return DeviceLayout(steps, cols, np.full(steps.size, dev.power_kw), np.zeros(n))
 
 
-def _add_site(b: LpBuilder, problem: Problem, site_rows: IntArray) -> None:
+def _has_breach_tier(limit: Limit) -> bool:
+    return limit.soft is not None and bool((limit.soft < limit.hard).any())
+
+
+def _needs_flows(problem: Problem) -> bool:
+    """Whether the site needs import/export variables, or device columns can carry the prices."""
+    site = problem.site
+    return (
+        _has_breach_tier(site.consumption)
+        or _has_breach_tier(site.production)
+        or site.peak_consumption_price > 0
+        or site.peak_production_price > 0
+        or (problem.energy_costs and not np.array_equal(site.consumption_price, site.production_price))
+    )
+
+
+def _add_site_simple(b: LpBuilder, problem: Problem, layouts: list[DeviceLayout],
+                     inflexible: FloatArray) -> None:
+    """One price per step and only hard site limits: no site variables at all.
+
+    Energy cost is then linear in the sum of device powers, so the price goes on
+    the device columns directly, and the site limits become bounds on a row; this
+    halves the model of a lone battery.
+    """
+    site, dt = problem.site, problem.resolution_h
+    if problem.energy_costs:
+        for lay in layouts:
+            b.add_cost(lay.cols, site.consumption_price[lay.steps] * lay.coeffs * dt)
+    lower, upper = -site.production.hard - inflexible, site.consumption.hard - inflexible
+    limited = np.flatnonzero(np.isfinite(lower) | np.isfinite(upper))
+    if limited.size == 0:
+        return
+    rows = np.full(problem.n, -1)
+    rows[limited] = b.add_rows(limited.size, lower=lower[limited], upper=upper[limited])
+    for lay in layouts:
+        keep = rows[lay.steps] >= 0
+        b.add_entries(rows[lay.steps[keep]], lay.cols[keep], lay.coeffs[keep])
+
+
+def _add_site_flows(b: LpBuilder, problem: Problem, layouts: list[DeviceLayout],
+                    inflexible: FloatArray) -> None:
+    """Import and export variables with tiers, peaks and price-inversion binaries."""
     site, n, dt = problem.site, problem.n, problem.resolution_h
+    site_rows = b.add_rows(n, lower=-inflexible, upper=-inflexible)
+    for lay in layouts:
+        b.add_entries(site_rows[lay.steps], lay.cols, lay.coeffs)
     on = 1.0 if problem.energy_costs else 0.0
     imports = _tiered_cols(b, site.consumption, on * site.consumption_price * dt, dt)
     exports = _tiered_cols(b, site.production, -on * site.production_price * dt, dt)
@@ -235,12 +281,12 @@ def build_model(
     for dev in problem.devices:
         if isinstance(dev, PreparedProcess):
             inflexible += process_constant_kw(dev, n)
-    site_rows = b.add_rows(n, lower=-inflexible, upper=-inflexible)
-    layouts = []
-    for k, dev in enumerate(problem.devices):
-        steps = exclusive_steps.get(k, np.zeros(0, dtype=np.int64))
-        layout = _add_device(b, dev, problem, steps)
-        b.add_entries(site_rows[layout.steps], layout.cols, layout.coeffs)
-        layouts.append(layout)
-    _add_site(b, problem, site_rows)
+    layouts = [
+        _add_device(b, dev, problem, exclusive_steps.get(k, np.zeros(0, dtype=np.int64)))
+        for k, dev in enumerate(problem.devices)
+    ]
+    if _needs_flows(problem):
+        _add_site_flows(b, problem, layouts, inflexible)
+    else:
+        _add_site_simple(b, problem, layouts, inflexible)
     return b.build(), layouts

@@ -4,9 +4,11 @@ LP or MILP: the model is an LP unless integers are needed, which happens for
 shiftable and breakable process loads (on/off), at steps where exporting pays more
 than importing costs (to stop importing and exporting at once), and to stop a lossy
 storage from charging and discharging in the same step. The last is only ever
-attractive when energy has to be destroyed, e.g. at negative prices, so binaries are
-added up front at negative-price steps and otherwise only where a first solve
-actually did it (then it is solved again): most schedules stay pure LPs.
+attractive when energy has to be destroyed (negative prices with a full storage, a
+SoC maximum that falls faster than the device can export), so binaries are added
+lazily: only at the steps where a solve actually did it, after which it is solved
+again. Even with negative prices most schedules stay pure LPs, which keeps a lone
+battery at 2,520 steps at a few tens of milliseconds instead of a MILP's hundreds.
 """
 
 from __future__ import annotations
@@ -47,18 +49,6 @@ def _lossy(dev: PreparedStorage) -> np.ndarray:
     return np.abs(dev.eta_charge * dev.eta_discharge - 1.0) > 1e-12
 
 
-def _initial_exclusive(problem: Problem) -> dict[int, np.ndarray]:
-    site = problem.site
-    negative = (site.consumption_price < 0) | (site.production_price < 0)
-    out = {}
-    for k, dev in enumerate(problem.devices):
-        if isinstance(dev, PreparedStorage):
-            both = (dev.consumption.effective() > 0) | (dev.consumption.hard > 0)
-            both &= (dev.production.effective() > 0) | (dev.production.hard > 0)
-            out[k] = np.flatnonzero(negative & _lossy(dev) & both)
-    return out
-
-
 def _simultaneous(problem: Problem, layouts: list[DeviceLayout], x: FloatArray) -> dict[int, np.ndarray]:
     """Per storage device, steps where the solution charges and discharges at once."""
     out = {}
@@ -87,7 +77,7 @@ def _solve_joint(
     devices: Sequence[Device], context: SiteContext, problem: Problem,
     *, time_limit_s: float | None, mip_rel_gap: float,
 ) -> tuple[FloatArray, dict[int, FloatArray], str, bool]:
-    exclusive = _initial_exclusive(problem)
+    exclusive: dict[int, np.ndarray] = {}
     for round_ in range(MAX_ROUNDS):
         model, layouts = build_model(problem, exclusive_steps=exclusive)
         out = run_highs(model, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)

@@ -13,6 +13,7 @@ from gridflex.store.models.accounts import Account
 if TYPE_CHECKING:
     from gridflex.store.models.sensors import Sensor
 
+
 class AssetType(Base):
     __tablename__ = "generic_asset_type"
 

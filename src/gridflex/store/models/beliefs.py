@@ -26,9 +26,7 @@ class Belief(Base):
     source_id: Mapped[int] = mapped_column(
         sa.ForeignKey("data_source.id", ondelete="CASCADE"), primary_key=True
     )
-    cumulative_probability: Mapped[float] = mapped_column(
-        sa.Float, primary_key=True, default=0.5
-    )
+    cumulative_probability: Mapped[float] = mapped_column(sa.Float, primary_key=True, default=0.5)
     # knowledge time - belief time: positive for forecasts, negative after the fact.
     belief_horizon_us: Mapped[int] = mapped_column(sa.BigInteger)
     event_value: Mapped[float] = mapped_column(sa.Float)

@@ -31,7 +31,7 @@ class Sensor(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    asset: Mapped[Asset] = relationship(back_populates="sensors", lazy="joined")
+    asset: Mapped[Asset] = relationship(back_populates="sensors")
 
     @property
     def event_resolution(self) -> timedelta:

@@ -40,7 +40,9 @@ class BeliefFilter:
     source_ids: Sequence[int] | None = None
 
 
-def _where(sensor_id: int, start_us: int, end_us: int, flt: BeliefFilter) -> tuple[str, dict[str, object]]:
+def _where(
+    sensor_id: int, start_us: int, end_us: int, flt: BeliefFilter
+) -> tuple[str, dict[str, object]]:
     clauses = ["sensor_id = :sensor_id", "event_start_us >= :start_us", "event_start_us < :end_us"]
     params: dict[str, object] = {"sensor_id": sensor_id, "start_us": start_us, "end_us": end_us}
     if flt.prior_us is not None:
@@ -76,7 +78,11 @@ def most_recent(
         empty = np.empty(0, dtype=np.int64)
         return empty, np.empty(0), empty
     starts, values, sources = zip(*rows, strict=True)
-    return np.array(starts, dtype=np.int64), np.array(values, dtype=float), np.array(sources, dtype=np.int64)
+    return (
+        np.array(starts, dtype=np.int64),
+        np.array(values, dtype=float),
+        np.array(sources, dtype=np.int64),
+    )
 
 
 def beliefs_in(

@@ -29,7 +29,13 @@ import json
 import struct
 import sys
 
-_NE_TO_ISO2_BY_NAME = {"Norway": "NO", "France": "FR", "Kosovo": "XK", "Somaliland": "SO", "N. Cyprus": "CY"}
+_NE_TO_ISO2_BY_NAME = {
+    "Norway": "NO",
+    "France": "FR",
+    "Kosovo": "XK",
+    "Somaliland": "SO",
+    "N. Cyprus": "CY",
+}
 _EXTRA_ZONES = {"XK": "Kosovo"}
 
 
@@ -139,7 +145,12 @@ def main(basename: str, pycountry_dir: str, output: str) -> None:
             }
         )
     with open(output, "w", encoding="utf-8") as f:
-        json.dump({"type": "FeatureCollection", "features": features}, f, ensure_ascii=False, separators=(",", ":"))
+        json.dump(
+            {"type": "FeatureCollection", "features": features},
+            f,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         f.write("\n")
 
 

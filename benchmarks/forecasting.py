@@ -1,0 +1,77 @@
+"""Benchmark of the forecasting engine on one year of synthetic 15-minute load.
+
+Prints
+- train + predict time of one 48 h forecast made at the end of the year
+  (point and probabilistic; best and median of a few repeats, wall and CPU time);
+- the skill (1 - MAE_model / MAE_baseline) of the boosted model over the
+  seasonal-naive baselines in a backtest of 4 weeks of daily 48 h forecasts
+  (the last one cut at the end of the year), refitted before every run.
+
+Targets (2 cores): train + predict under 5 s; skill at least 15 %.
+Run: ``.venv/bin/python benchmarks/forecasting.py``
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+import pandas as pd
+
+from gridflex.engines.forecasting import backtest, forecast, synthetic_load_kw
+
+RESOLUTION = pd.Timedelta(minutes=15)
+START = pd.Timestamp("2023-01-02", tz="UTC")
+PERIODS = 365 * 96
+HORIZON = pd.Timedelta(hours=48)
+REPEATS = 3
+
+
+def time_forecast(load: pd.Series, *, probabilistic: bool) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of train + predict for a 48 h forecast after 50 weeks of history."""
+    belief_time = START + pd.Timedelta(weeks=50)
+    walls, cpus = [], []
+    for _ in range(REPEATS):
+        wall, cpu = time.perf_counter(), time.process_time()
+        forecast(
+            load,
+            belief_time=belief_time,
+            end=belief_time + HORIZON,
+            probabilistic=probabilistic,
+        )
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus
+
+
+def main() -> None:
+    load = synthetic_load_kw(START, PERIODS, RESOLUTION, seed=42)
+    print(
+        f"series: {len(load)} steps of {RESOLUTION}, mean {load.mean():.1f} kW, cores {os.cpu_count()}"
+    )
+    for probabilistic in (False, True):
+        walls, cpus = time_forecast(load, probabilistic=probabilistic)
+        kind = "probabilistic (p10/p50/p90)" if probabilistic else "point"
+        print(
+            f"48 h forecast, {kind}: train+predict best {min(walls):.2f} s, "
+            f"median {statistics.median(walls):.2f} s wall ({statistics.median(cpus):.2f} s CPU)"
+        )
+    end = load.index[-1] + RESOLUTION
+    start = end - pd.Timedelta(weeks=4)  # 28 runs; each cut at the end of the data
+    for baseline in ("naive-weekly", "naive-daily"):
+        began = time.perf_counter()
+        result = backtest(
+            load,
+            start=start,
+            end=end,
+            horizon=HORIZON,
+            frequency=pd.Timedelta(days=1),
+            baseline=baseline,
+        )
+        print(f"\nbacktest vs {baseline} ({time.perf_counter() - began:.1f} s):")
+        print(result.report())
+
+
+if __name__ == "__main__":
+    main()
