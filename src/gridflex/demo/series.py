@@ -17,7 +17,7 @@ def _local(index: pd.DatetimeIndex, timezone: str) -> pd.DatetimeIndex:
 
 def solar_elevation_frac(index: pd.DatetimeIndex, latitude: float) -> np.ndarray:
     """sin(sun elevation), clipped at 0, from the day of year and the hour (UTC, lon ≈ 0)."""
-    day = index.dayofyear.to_numpy()
+    day = index.day_of_year.to_numpy()
     hour = index.hour.to_numpy() + index.minute.to_numpy() / 60
     declination = np.radians(23.44) * np.sin(2 * np.pi * (284 + day) / 365)
     hour_angle = np.radians(15 * (hour - 12))
@@ -44,10 +44,10 @@ def building_load_kw(
 ) -> np.ndarray:
     local = _local(index, timezone)
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60
-    weekday = local.weekday.to_numpy() < 5
+    weekday = local.day_of_week.to_numpy() < 5
     daily = 0.6 + 0.5 * np.exp(-((hour - 8.5) ** 2) / 4) + 0.7 * np.exp(-((hour - 18.5) ** 2) / 6)
     office = np.where(weekday & (hour > 7) & (hour < 19), 0.6, 0.0)
-    season = 1 + 0.25 * np.cos(2 * np.pi * (local.dayofyear.to_numpy() - 15) / 365)
+    season = 1 + 0.25 * np.cos(2 * np.pi * (local.day_of_year.to_numpy() - 15) / 365)
     noise = np.random.default_rng(seed).normal(0, 0.05, len(index))
     return base_kw * (daily + office) * season * (1 + noise)
 
@@ -55,7 +55,7 @@ def building_load_kw(
 def temperature_c(index: pd.DatetimeIndex, *, timezone: str, seed: int = 3) -> np.ndarray:
     local = _local(index, timezone)
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60
-    seasonal = 10.5 - 7.5 * np.cos(2 * np.pi * (local.dayofyear.to_numpy() - 20) / 365)
+    seasonal = 10.5 - 7.5 * np.cos(2 * np.pi * (local.day_of_year.to_numpy() - 20) / 365)
     daily = 3.5 * np.sin(2 * np.pi * (hour - 9) / 24)
     weather = np.cumsum(np.random.default_rng(seed).normal(0, 0.08, len(index)))
     weather -= pd.Series(weather).rolling(96 * 7, min_periods=1).mean().to_numpy()
