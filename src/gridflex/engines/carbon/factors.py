@@ -22,7 +22,8 @@ API's ``emissionFactorType``):
 
 Storage discharge ("hydro discharge", "battery discharge") re-delivers energy
 charged earlier from a mix the engine does not track, so by default it
-carries the ``unknown`` factor; ``storage_discharge_g_per_kwh`` changes that.
+carries the ``unknown`` factor (the table's, or ``unknown_g_per_kwh``);
+``storage_discharge_g_per_kwh`` or a storage-type override changes that.
 
 Overrides
 ---------

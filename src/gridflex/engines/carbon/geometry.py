@@ -156,7 +156,10 @@ def _depth(zone: Zone, by_id: dict[str, Zone]) -> int:
 
 
 def _checked(lat: float, lon: float) -> tuple[float, float]:
-    lat, lon = float(lat), float(lon)
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise ValidationError("lat and lon must be numbers.", field="lat") from None
     if not (np.isfinite(lat) and -90 <= lat <= 90):
         raise ValidationError(f"lat must be within [-90, 90], got {lat}.", field="lat")
     if not (np.isfinite(lon) and -180 <= lon <= 180):

@@ -49,7 +49,8 @@ from gridflex.errors import ValidationError
 
 _NO_INFLOW_MW = 1e-9  # inflows below a milliwatt are rounding noise, not power
 _DENSE_MAX_ZONES = 100  # above this the block-diagonal sparse solve is faster
-_CHUNK_ENTRIES = 2_000_000  # bounds the working set per chunk of steps
+_CHUNK_ENTRIES = 2_000_000  # dense: matrix entries per chunk of steps, bounds the working set
+_SPARSE_CHUNK_UNKNOWNS = 50_000  # sparse: SuperLU's ordering grows faster than linearly
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,12 @@ def _trace(
     _check_balance(consumption_total, data, tolerance_mw)
     active = data & (inflow > _NO_INFLOW_MW)
     solution = np.empty((n_steps, n_zones, n_types + len(factors)))
-    chunk = max(1, _CHUNK_ENTRIES // max(1, n_zones * n_zones if method == "dense" else n_zones))
+    per_chunk = (
+        _CHUNK_ENTRIES // max(1, n_zones * n_zones)
+        if method == "dense"
+        else _SPARSE_CHUNK_UNKNOWNS // max(1, n_zones)
+    )
+    chunk = max(1, per_chunk)
     for start in range(0, n_steps, chunk):
         window = slice(start, min(n_steps, start + chunk))
         rhs = _right_hand_sides(
@@ -271,13 +277,14 @@ def _solve_dense(
     diagonal = np.arange(n_zones)
     matrix[:, diagonal, diagonal] = np.where(active, inflow, 1.0)
     try:
-        return np.linalg.solve(matrix, rhs)
+        solution = np.asarray(np.linalg.solve(matrix, rhs), dtype=np.float64)
     except np.linalg.LinAlgError as exc:
         raise ValidationError(
             "Flow tracing met a singular system: power circulates between zones that neither "
             f"consume nor produce it (steps {window.start}-{window.stop - 1}).",
             field="exchange_mw",
         ) from exc
+    return solution
 
 
 def _solve_sparse(
