@@ -67,35 +67,78 @@ def _ev(name: str, n: int, arrive: int, leave: int, seed: int) -> StorageDevice:
     )
 
 
-def ten_devices(n: int) -> Callable[[], object]:
-    """Battery, 3 EVs, heat pump, PV, 4 process loads behind one connection."""
+def _ten_device_list(n: int) -> list:
+    """Battery, 3 EVs, heat pump, PV, 4 process loads."""
     hours = np.arange(n) * RESOLUTION_H
     sun = np.clip(np.sin(2 * np.pi * (hours - 6) / 24), 0, None)
     heat_demand = 4.0 + 3.0 * np.cos(2 * np.pi * hours / 24)
-    devices = [
-        StorageDevice(name="battery", soc_at_start_kwh=50, soc_max_kwh=100,
-                      power_capacity_kw=50, roundtrip_efficiency=0.9),
+    return [
+        StorageDevice(
+            name="battery",
+            soc_at_start_kwh=50,
+            soc_max_kwh=100,
+            power_capacity_kw=50,
+            roundtrip_efficiency=0.9,
+        ),
         _ev("ev-1", n, 72, 28, 0),
         _ev("ev-2", n, 76, 30, 5),
         _ev("ev-3", n, 68, 32, 10),
-        StorageDevice(name="heat-pump", soc_at_start_kwh=20, soc_min_kwh=5, soc_max_kwh=40,
-                      soc_usage_kw=heat_demand, consumption_capacity_kw=6.0,
-                      production_capacity_kw=0.0, charging_efficiency=3.5,
-                      storage_efficiency=0.999),
+        StorageDevice(
+            name="heat-pump",
+            soc_at_start_kwh=20,
+            soc_min_kwh=5,
+            soc_max_kwh=40,
+            soc_usage_kw=heat_demand,
+            consumption_capacity_kw=6.0,
+            production_capacity_kw=0.0,
+            charging_efficiency=3.5,
+            storage_efficiency=0.999,
+        ),
         CurtailableProduction(name="pv", available_kw=60.0 * sun),
-        ProcessLoad(name="washer", power_kw=2.0, duration_steps=8, earliest_start_step=32,
-                    latest_end_step=88, kind="shiftable"),
-        ProcessLoad(name="dryer", power_kw=3.0, duration_steps=6, earliest_start_step=40,
-                    latest_end_step=96, kind="shiftable"),
-        ProcessLoad(name="pool-pump", power_kw=1.5, duration_steps=16, earliest_start_step=0,
-                    latest_end_step=96, kind="breakable"),
-        ProcessLoad(name="oven", power_kw=2.5, duration_steps=4, earliest_start_step=70,
-                    kind="inflexible"),
+        ProcessLoad(
+            name="washer",
+            power_kw=2.0,
+            duration_steps=8,
+            earliest_start_step=32,
+            latest_end_step=88,
+            kind="shiftable",
+        ),
+        ProcessLoad(
+            name="dryer",
+            power_kw=3.0,
+            duration_steps=6,
+            earliest_start_step=40,
+            latest_end_step=96,
+            kind="shiftable",
+        ),
+        ProcessLoad(
+            name="pool-pump",
+            power_kw=1.5,
+            duration_steps=16,
+            earliest_start_step=0,
+            latest_end_step=96,
+            kind="breakable",
+        ),
+        ProcessLoad(
+            name="oven", power_kw=2.5, duration_steps=4, earliest_start_step=70, kind="inflexible"
+        ),
     ]
+
+
+def ten_devices(n: int, *, inverted: bool = False) -> Callable[[], object]:
+    """The ten devices behind one connection with a soft limit and a peak charge.
+
+    With ``inverted``, feed-in pays 70 % of the price, which at negative prices is
+    more than importing costs: binaries must then stop importing and exporting at
+    once, and branch and bound runs.
+    """
+    hours = np.arange(n) * RESOLUTION_H
+    devices = _ten_device_list(n)
     price = _prices(n, seed=1)
     context = SiteContext(
         consumption_price_per_kwh=price,
-        production_price_per_kwh=0.7 * price,
+        # Feed-in pays the price less a margin (or 70 % of it, see above).
+        production_price_per_kwh=0.7 * price if inverted else price - 0.03,
         inflexible_power_kw=3.0 + 2.0 * np.sin(2 * np.pi * hours / 24) ** 2,
         site_power_capacity_kw=80.0,
         site_consumption_capacity_kw=60.0,
@@ -123,6 +166,8 @@ def main() -> None:
     for n in (192, 672, 2520):
         print(f"  one battery, {n:5d} steps: {median_ms(one_battery(n), 15):8.1f} ms")
     print(f"  10 devices,     672 steps: {median_ms(ten_devices(672), 5):8.1f} ms")
+    hard = median_ms(ten_devices(672, inverted=True), 3)
+    print(f"  10 devices,     672 steps, feed-in above import price at times: {hard:8.1f} ms")
 
 
 if __name__ == "__main__":

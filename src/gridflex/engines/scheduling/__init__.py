@@ -18,7 +18,8 @@ Variables (all kW unless noted; dt = resolution in h)
     PV       q[t] in [0, available[t]] produced; power = -q
     process  shiftable: one binary per possible start; breakable: one binary per
              step of the window; inflexible: a constant
-    site     import g+[t] >= 0, export g-[t] >= 0
+    site     import g+[t] >= 0, export g-[t] >= 0; left out when one price per step
+             and hard limits suffice (prices then sit on the device columns)
     Capacities with a breach price are split into a free tier and a priced breach
     tier, plus one variable for the largest breach.
 
@@ -32,7 +33,9 @@ Constraints
     site     sum(device power) + inflexible = g+ - g-; g+ <= site consumption capacity,
              g- <= site production capacity (soft with a breach price; site-power-
              capacity stays hard); g+ - peak_c <= site-peak-consumption.
-    Binaries forbid c and d (or g+ and g-) in the same step only where that could pay.
+    Binaries forbid c and d (or g+ and g-) in the same step only where that could pay:
+    g+/g- where the production price exceeds the consumption price, c/d lazily where
+    a solve did it. A MILP is first solved as its LP relaxation, kept if integral.
 
 Objective (minimised)
     sum_t dt (consumption_price g+ - production_price g-)            energy

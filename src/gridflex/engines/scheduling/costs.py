@@ -3,14 +3,16 @@
 Computing them from the schedule itself, not from solver variables, keeps the
 report independent of how the model was split into variables, and makes it the
 same for joint and sequential scheduling. At an optimum the sum of the terms
-equals the solver's objective.
+equals the solver's objective up to a constant (the curtailment preference is
+booked on curtailed, not produced, energy).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .prepare import FloatArray, Limit, PreparedProduction, PreparedStorage, Problem
+from .limits import FloatArray, Limit
+from .prepare import PreparedProduction, PreparedStorage, Problem
 
 #: Breaches and powers below this are solver noise. [kW or kWh]
 TOLERANCE = 1e-6
@@ -74,8 +76,12 @@ def cost_terms(
     terms["emissions"] = float(dt * (site.co2_cost_per_kwh @ site_kw))
     terms["site-consumption-breach"] = _breach_cost(site.consumption, imports, dt)
     terms["site-production-breach"] = _breach_cost(site.production, exports, dt)
-    terms["peak-consumption"] = _peak_cost(imports, site.peak_consumption_kw, site.peak_consumption_price)
-    terms["peak-production"] = _peak_cost(exports, site.peak_production_kw, site.peak_production_price)
+    terms["peak-consumption"] = _peak_cost(
+        imports, site.peak_consumption_kw, site.peak_consumption_price
+    )
+    terms["peak-production"] = _peak_cost(
+        exports, site.peak_production_kw, site.peak_production_price
+    )
     for k, dev in enumerate(problem.devices):
         p = power_kw[k]
         if isinstance(dev, PreparedStorage):
@@ -85,7 +91,9 @@ def cost_terms(
             under = np.nan_to_num(_positive(dev.soc_lo_soft - s))
             over = np.nan_to_num(_positive(s - dev.soc_hi_soft))
             if not np.isnan(dev.soc_lo_price):
-                terms["soc-minima-breach"] += float(dev.soc_lo_price * under[under > TOLERANCE].sum())
+                terms["soc-minima-breach"] += float(
+                    dev.soc_lo_price * under[under > TOLERANCE].sum()
+                )
             if not np.isnan(dev.soc_hi_price):
                 terms["soc-maxima-breach"] += float(dev.soc_hi_price * over[over > TOLERANCE].sum())
             terms["prefer-charging-sooner"] += float(dt * dev.preference_per_kwh @ _positive(p))

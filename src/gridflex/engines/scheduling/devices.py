@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 from numpy.typing import ArrayLike
 
 INF = math.inf

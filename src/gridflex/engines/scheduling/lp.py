@@ -66,7 +66,9 @@ class LpBuilder:
         self.num_col += size
         return idx
 
-    def add_rows(self, size: int, *, lower: ArrayLike = -math.inf, upper: ArrayLike = math.inf) -> IntArray:
+    def add_rows(
+        self, size: int, *, lower: ArrayLike = -math.inf, upper: ArrayLike = math.inf
+    ) -> IntArray:
         """Add ``size`` rows with bounds; returns their indices."""
         lo = np.broadcast_to(np.asarray(lower, dtype=np.float64), (size,))
         hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (size,))
@@ -86,7 +88,9 @@ class LpBuilder:
 
     def add_cost(self, cols: ArrayLike, values: ArrayLike) -> None:
         """Add to the cost of existing columns (repeated columns accumulate)."""
-        c, v = np.broadcast_arrays(np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64))
+        c, v = np.broadcast_arrays(
+            np.asarray(cols, dtype=np.int64), np.asarray(values, dtype=np.float64)
+        )
         self._extra_cost.append((c.ravel(), v.ravel()))
 
     def build(self) -> LpModel:
@@ -102,9 +106,13 @@ class LpBuilder:
             v = np.zeros(0)
         matrix = sp.csc_matrix((v, (r, c)), shape=(self.num_row, self.num_col))
         matrix.sum_duplicates()
-        integrality = np.concatenate(
-            [np.full(len(col[0]), int(col[3]), dtype=np.int32) for col in self._cols]
-        ) if self._cols else np.zeros(0, dtype=np.int32)
+        integrality = (
+            np.concatenate(
+                [np.full(len(col[0]), int(col[3]), dtype=np.int32) for col in self._cols]
+            )
+            if self._cols
+            else np.zeros(0, dtype=np.int32)
+        )
         cost = cat([col[2] for col in self._cols])
         for cols, values in self._extra_cost:
             np.add.at(cost, cols, values)

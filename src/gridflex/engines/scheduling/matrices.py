@@ -28,16 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .limits import FloatArray, Limit
 from .lp import IntArray, LpBuilder, LpModel
-from .prepare import (
-    FloatArray,
-    Limit,
-    PreparedDevice,
-    PreparedProcess,
-    PreparedProduction,
-    PreparedStorage,
-    Problem,
-)
+from .prepare import PreparedDevice, PreparedProcess, PreparedProduction, PreparedStorage, Problem
 
 #: Bound used in big-M rows when a power has no finite limit. [kW]
 BIG_M_KW = 1e6
@@ -81,9 +74,16 @@ def _tiered_cols(b: LpBuilder, limit: Limit, cost: FloatArray, dt: float) -> lis
     return parts
 
 
-def _sum_rows(b: LpBuilder, parts: list[IntArray], steps: IntArray, *, upper: float | FloatArray,
-              extra_col: IntArray | None = None, extra_coeff: float | FloatArray = 0.0,
-              lower: float | FloatArray = -np.inf) -> IntArray:
+def _sum_rows(
+    b: LpBuilder,
+    parts: list[IntArray],
+    steps: IntArray,
+    *,
+    upper: float | FloatArray,
+    extra_col: IntArray | None = None,
+    extra_coeff: float | FloatArray = 0.0,
+    lower: float | FloatArray = -np.inf,
+) -> IntArray:
     """Rows ``sum(parts[steps]) + extra_coeff * extra_col`` within [lower, upper]."""
     rows = b.add_rows(steps.size, lower=lower, upper=upper)
     for part in parts:
@@ -93,8 +93,14 @@ def _sum_rows(b: LpBuilder, parts: list[IntArray], steps: IntArray, *, upper: fl
     return rows
 
 
-def _exclusive(b: LpBuilder, up: list[IntArray], down: list[IntArray], steps: IntArray,
-               m_up: FloatArray, m_down: FloatArray) -> None:
+def _exclusive(
+    b: LpBuilder,
+    up: list[IntArray],
+    down: list[IntArray],
+    steps: IntArray,
+    m_up: FloatArray,
+    m_down: FloatArray,
+) -> None:
     """Binaries z: ``up <= M z`` and ``down <= M (1 - z)`` at the given steps."""
     if steps.size == 0:
         return
@@ -108,8 +114,9 @@ def _big_m(limit: Limit, steps: IntArray) -> FloatArray:
     return np.where(np.isfinite(bound), bound, BIG_M_KW)
 
 
-def _add_storage(b: LpBuilder, dev: PreparedStorage, problem: Problem,
-                 exclusive_steps: IntArray) -> DeviceLayout:
+def _add_storage(
+    b: LpBuilder, dev: PreparedStorage, problem: Problem, exclusive_steps: IntArray
+) -> DeviceLayout:
     n, dt = problem.n, problem.resolution_h
     pref = dev.preference_per_kwh * dt
     charge = _tiered_cols(b, dev.consumption, pref, dt)
@@ -125,13 +132,26 @@ def _add_storage(b: LpBuilder, dev: PreparedStorage, problem: Problem,
     for part in discharge:
         b.add_entries(rows, part, dt / dev.eta_discharge)
     _add_soft_soc(b, dev, soc)
-    _exclusive(b, charge, discharge, exclusive_steps,
-               _big_m(dev.consumption, exclusive_steps), _big_m(dev.production, exclusive_steps))
+    _exclusive(
+        b,
+        charge,
+        discharge,
+        exclusive_steps,
+        _big_m(dev.consumption, exclusive_steps),
+        _big_m(dev.production, exclusive_steps),
+    )
     steps = np.arange(n)
     cols = np.concatenate(charge + discharge)
     coeffs = np.concatenate([np.ones(n * len(charge)), -np.ones(n * len(discharge))])
-    return DeviceLayout(np.tile(steps, len(charge) + len(discharge)), cols, coeffs,
-                        np.zeros(n), soc=soc, charge=charge, discharge=discharge)
+    return DeviceLayout(
+        np.tile(steps, len(charge) + len(discharge)),
+        cols,
+        coeffs,
+        np.zeros(n),
+        soc=soc,
+        charge=charge,
+        discharge=discharge,
+    )
 
 
 def _add_soft_soc(b: LpBuilder, dev: PreparedStorage, soc: IntArray) -> None:
@@ -196,12 +216,16 @@ def _needs_flows(problem: Problem) -> bool:
         or _has_breach_tier(site.production)
         or site.peak_consumption_price > 0
         or site.peak_production_price > 0
-        or (problem.energy_costs and not np.array_equal(site.consumption_price, site.production_price))
+        or (
+            problem.energy_costs
+            and not np.array_equal(site.consumption_price, site.production_price)
+        )
     )
 
 
-def _add_site_simple(b: LpBuilder, problem: Problem, layouts: list[DeviceLayout],
-                     inflexible: FloatArray) -> None:
+def _add_site_simple(
+    b: LpBuilder, problem: Problem, layouts: list[DeviceLayout], inflexible: FloatArray
+) -> None:
     """One price per step and only hard site limits: no site variables at all.
 
     Energy cost is then linear in the sum of device powers, so the price goes on
@@ -223,8 +247,9 @@ def _add_site_simple(b: LpBuilder, problem: Problem, layouts: list[DeviceLayout]
         b.add_entries(rows[lay.steps[keep]], lay.cols[keep], lay.coeffs[keep])
 
 
-def _add_site_flows(b: LpBuilder, problem: Problem, layouts: list[DeviceLayout],
-                    inflexible: FloatArray) -> None:
+def _add_site_flows(
+    b: LpBuilder, problem: Problem, layouts: list[DeviceLayout], inflexible: FloatArray
+) -> None:
     """Import and export variables with tiers, peaks and price-inversion binaries."""
     site, n, dt = problem.site, problem.n, problem.resolution_h
     site_rows = b.add_rows(n, lower=-inflexible, upper=-inflexible)
@@ -252,8 +277,9 @@ def _add_site_flows(b: LpBuilder, problem: Problem, layouts: list[DeviceLayout],
     _exclusive(b, imports, exports, inverted, m, m)
 
 
-def _add_device(b: LpBuilder, dev: PreparedDevice, problem: Problem,
-                exclusive_steps: IntArray) -> DeviceLayout:
+def _add_device(
+    b: LpBuilder, dev: PreparedDevice, problem: Problem, exclusive_steps: IntArray
+) -> DeviceLayout:
     if isinstance(dev, PreparedStorage):
         return _add_storage(b, dev, problem, exclusive_steps)
     if isinstance(dev, PreparedProduction):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .prepare import FloatArray
+from .limits import FloatArray
 
 
 @dataclass(frozen=True)

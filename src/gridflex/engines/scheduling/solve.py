@@ -25,8 +25,9 @@ from .devices import Device, SiteContext
 from .errors import InfeasibleScheduleError
 from .feasibility import check_feasibility, explain_infeasibility
 from .highs import HighsOutcome, run_highs
+from .limits import FloatArray
 from .matrices import DeviceLayout, build_model
-from .prepare import FloatArray, PreparedStorage, Problem, prepare_problem
+from .prepare import PreparedStorage, Problem, prepare_problem
 from .result import ScheduleResult
 
 #: Solves allowed to add binaries against simultaneous charging and discharging.
@@ -49,7 +50,9 @@ def _lossy(dev: PreparedStorage) -> np.ndarray:
     return np.abs(dev.eta_charge * dev.eta_discharge - 1.0) > 1e-12
 
 
-def _simultaneous(problem: Problem, layouts: list[DeviceLayout], x: FloatArray) -> dict[int, np.ndarray]:
+def _simultaneous(
+    problem: Problem, layouts: list[DeviceLayout], x: FloatArray
+) -> dict[int, np.ndarray]:
     """Per storage device, steps where the solution charges and discharges at once."""
     out = {}
     for k, (dev, lay) in enumerate(zip(problem.devices, layouts, strict=True)):
@@ -62,20 +65,32 @@ def _simultaneous(problem: Problem, layouts: list[DeviceLayout], x: FloatArray) 
     return out
 
 
-def _failure(outcome: HighsOutcome, devices: Sequence[Device], context: SiteContext,
-             problem: Problem, time_limit_s: float | None) -> GridflexError:
+def _failure(
+    outcome: HighsOutcome,
+    devices: Sequence[Device],
+    context: SiteContext,
+    problem: Problem,
+    time_limit_s: float | None,
+) -> GridflexError:
     if outcome.status == "time-limit":
-        return InfeasibleScheduleError(f"No schedule was found within the time limit of {time_limit_s} s.")
+        return InfeasibleScheduleError(
+            f"No schedule was found within the time limit of {time_limit_s} s."
+        )
     if outcome.status == "unbounded":
         return ValidationError(
             "The schedule is unbounded: give every device a finite power capacity.",
-            field="power-capacity")
+            field="power-capacity",
+        )
     return explain_infeasibility(devices, context, problem)
 
 
 def _solve_joint(
-    devices: Sequence[Device], context: SiteContext, problem: Problem,
-    *, time_limit_s: float | None, mip_rel_gap: float,
+    devices: Sequence[Device],
+    context: SiteContext,
+    problem: Problem,
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
 ) -> tuple[FloatArray, dict[int, FloatArray], str, bool]:
     exclusive: dict[int, np.ndarray] = {}
     for round_ in range(MAX_ROUNDS):
@@ -83,14 +98,14 @@ def _solve_joint(
         out = run_highs(model, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
         if out.x is None:
             raise _failure(out, devices, context, problem, time_limit_s)
-        extra = _simultaneous(problem, layouts, out.x)
+        x = out.x
+        extra = _simultaneous(problem, layouts, x)
         if not extra:
             break
         for k, steps in extra.items():
             # Last resort: forbid it at every step rather than chase it step by step.
             full = np.arange(problem.n) if round_ == MAX_ROUNDS - 2 else steps
             exclusive[k] = np.union1d(exclusive.get(k, full[:0]), full)
-    x = out.x
     power = np.zeros((len(layouts), problem.n))
     soc: dict[int, FloatArray] = {}
     for k, (dev, lay) in enumerate(zip(problem.devices, layouts, strict=True)):
@@ -144,11 +159,14 @@ def solve_schedule(
     devices = _unique_names(devices)
     problem = prepare_problem(devices, context, resolution_h=resolution_h)
     check_feasibility(problem)
-    opts = {"time_limit_s": time_limit_s, "mip_rel_gap": mip_rel_gap}
     if sequential and len(devices) > 1:
-        power, soc, status, used_mip = _solve_sequential(devices, context, problem, opts)
+        power, soc, status, used_mip = _solve_sequential(
+            devices, context, problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+        )
     else:
-        power, soc, status, used_mip = _solve_joint(devices, context, problem, **opts)
+        power, soc, status, used_mip = _solve_joint(
+            devices, context, problem, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+        )
     return ScheduleResult(
         power_kw=power,
         soc_kwh=soc,
@@ -162,17 +180,25 @@ def solve_schedule(
 
 
 def _solve_sequential(
-    devices: Sequence[Device], context: SiteContext, problem: Problem, opts: dict
+    devices: Sequence[Device],
+    context: SiteContext,
+    problem: Problem,
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
 ) -> tuple[FloatArray, dict[int, FloatArray], str, bool]:
     """One device at a time; earlier schedules become inflexible power for later ones."""
     power = np.zeros((len(devices), problem.n))
     soc: dict[int, FloatArray] = {}
-    statuses, used_mip = [], False
+    statuses: list[str] = []
+    used_mip = False
     for k, dev in enumerate(devices):
         inflexible = problem.site.inflexible_kw + power[:k].sum(axis=0)
         ctx = dataclasses.replace(context, inflexible_power_kw=inflexible)
         sub = prepare_problem([dev], ctx, resolution_h=problem.resolution_h)
-        p, s, status, mip = _solve_joint([dev], ctx, sub, **opts)
+        p, s, status, mip = _solve_joint(
+            [dev], ctx, sub, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+        )
         power[k] = p[0]
         if 0 in s:
             soc[k] = s[0]
