@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -38,8 +39,12 @@ from gridflex.engines.heatmap import (
     to_json,
 )
 
-LEVELS = (("GSP", 10, (400, 132), 240.0), ("BSP", 40, (132, 33), 90.0),
-          ("Primary", 200, (33, 11), 24.0), ("Secondary", 750, (11, 0.4), 1.0))  # fmt: skip
+LEVELS = (
+    ("GSP", 10, (400, 132), 240.0),
+    ("BSP", 40, (132, 33), 90.0),
+    ("Primary", 200, (33, 11), 24.0),
+    ("Secondary", 750, (11, 0.4), 1.0),
+)
 
 
 def build_network(rng: np.random.Generator) -> Dataset:
@@ -59,13 +64,22 @@ def build_network(rng: np.random.Generator) -> Dataset:
             names.append(name)
         parents[level] = names
     return Dataset(
-        contributor="Bench", coverage="Somewhere", creator="Bench",
-        date=datetime(2024, 1, 1, tzinfo=UTC), description="Generated network.",
-        format="application/json", identifier="bench", issued=datetime(2023, 12, 1, tzinfo=UTC),
-        language="en", publisher="Bench", rights="https://example.org/licence", title="Bench",
+        contributor="Bench",
+        coverage="Somewhere",
+        creator="Bench",
+        date=datetime(2024, 1, 1, tzinfo=UTC),
+        description="Generated network.",
+        format="application/json",
+        identifier="bench",
+        issued=datetime(2023, 12, 1, tzinfo=UTC),
+        language="en",
+        publisher="Bench",
+        rights="https://example.org/licence",
+        title="Bench",
         valid=[datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 4, 1, tzinfo=UTC)],
-        substations=substations, circuits=[],
-    )  # fmt: skip
+        substations=substations,
+        circuits=[],
+    )
 
 
 def _substation(
@@ -74,36 +88,64 @@ def _substation(
     n_tx = 1 if level == "Secondary" else 2
     transformers = [
         Transformer(
-            name=f"T{t}", voltages_kv=list(voltages), mrid=f"{name}-T{t}",
-            ratings=[Rating(name="Operational", summer_rating_mva=rating,
-                            winter_rating_mva=rating * 1.2, from_voltage_kv=voltages[0],
-                            to_voltage_kv=voltages[1])],
+            name=f"T{t}",
+            voltages_kv=list(voltages),
+            mrid=f"{name}-T{t}",
+            ratings=[
+                Rating(
+                    name="Operational",
+                    summer_rating_mva=rating,
+                    winter_rating_mva=rating * 1.2,
+                    from_voltage_kv=voltages[0],
+                    to_voltage_kv=voltages[1],
+                )
+            ],
         )
         for t in range(n_tx)
-    ]  # fmt: skip
+    ]
     demands = [
-        Demand(name=f"{name}-D{d}", aggregate=False, demand_connected_capacity_mva=0.0,
-               demand_contracted_capacity_mva=float(rng.uniform(0, rating / 20)),
-               voltage_kv=voltages[1], mrid=f"{name}-D{d}")
+        Demand(
+            name=f"{name}-D{d}",
+            aggregate=False,
+            demand_connected_capacity_mva=0.0,
+            demand_contracted_capacity_mva=float(rng.uniform(0, rating / 20)),
+            voltage_kv=voltages[1],
+            mrid=f"{name}-D{d}",
+        )
         for d in range(3)
-    ]  # fmt: skip
+    ]
     generators = [
-        Generator(name=f"{name}-G{g}", aggregate=False, generation_connected_capacity_mva=0.0,
-                  generation_contracted_capacity_mva=float(rng.uniform(0, rating / 20)),
-                  voltage_kv=voltages[1], technology_type="PV", mrid=f"{name}-G{g}")
+        Generator(
+            name=f"{name}-G{g}",
+            aggregate=False,
+            generation_connected_capacity_mva=0.0,
+            generation_contracted_capacity_mva=float(rng.uniform(0, rating / 20)),
+            voltage_kv=voltages[1],
+            technology_type="PV",
+            mrid=f"{name}-G{g}",
+        )
         for g in range(2)
-    ]  # fmt: skip
+    ]
     return Substation(
-        name=name, type=level, area="Bench", voltages_kv=list(voltages),
-        longitude_deg=float(rng.uniform(-5, 1)), latitude_deg=float(rng.uniform(50, 55)),
-        mrid=f"mrid-{name}", short_code=name.replace("-", "")[:8].upper(),
+        name=name,
+        type=level,
+        area="Bench",
+        voltages_kv=list(voltages),
+        longitude_deg=float(rng.uniform(-5, 1)),
+        latitude_deg=float(rng.uniform(50, 55)),
+        mrid=f"mrid-{name}",
+        short_code=name.replace("-", "")[:8].upper(),
         demand_contracted_capacity_mva=sum(d.demand_contracted_capacity_mva or 0 for d in demands),
         generation_contracted_capacity_mva=sum(
-            g.generation_contracted_capacity_mva or 0 for g in generators),
+            g.generation_contracted_capacity_mva or 0 for g in generators
+        ),
         demand_quoted_capacity_mva=float(rng.uniform(0, rating / 10)),
         breaker_available_capacity_ka=float(rng.uniform(0.5, 10)),
-        transformers=transformers, demands=demands, generators=generators, **refs,
-    )  # fmt: skip
+        transformers=transformers,
+        demands=demands,
+        generators=generators,
+        **refs,
+    )
 
 
 def build_series(rng: np.random.Generator, dataset: Dataset) -> DemandSeries:
@@ -115,7 +157,8 @@ def build_series(rng: np.random.Generator, dataset: Dataset) -> DemandSeries:
     scale = np.array(
         [dict((lv[0], lv[3]) for lv in LEVELS)[s.type or ""] for s in dataset.substations or ()]
     )
-    demand = 0.6 * scale[:, None] * shape[None, :] + rng.normal(0, 0.02, (scale.size, steps))
+    load_frac = rng.uniform(0.3, 0.7, scale.size)[:, None]  # peak 45-105 % of a unit
+    demand = load_frac * scale[:, None] * shape[None, :] + rng.normal(0, 0.02, (scale.size, steps))
     demand[rng.random(demand.shape) < 0.01] = np.nan
     return DemandSeries(demand, start, timedelta(minutes=30))
 
@@ -139,9 +182,12 @@ def main() -> None:
     print(f"heatmap engine: {n} substations, series {shape[0]} x {shape[1]}, {os.cpu_count()} CPUs")
     result = timed(
         "recompute statistics + capacities (1,000 x 17,520)",
-        lambda: recompute_dataset(dataset, substation_demand=series), runs=3,
-    )  # fmt: skip
+        lambda: recompute_dataset(dataset, substation_demand=series),
+        runs=3,
+    )
     assert isinstance(result, Dataset)
+    counts = Counter(s.demand_constraint for s in result.substations or ())
+    print(f"{'':<58} demand RAG: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     body = timed("to_json (seed shape, orjson)", lambda: to_json(result), runs=20)
     geo = timed("to_geojson (orjson)", lambda: to_geojson(result), runs=20)
     assert isinstance(body, bytes) and isinstance(geo, bytes)
@@ -149,11 +195,18 @@ def main() -> None:
     timed("to_csv_zip", lambda: to_csv_zip(result), runs=5)
     timed("parse_json (tolerant import)", lambda: parse_json(body), runs=5)
     timed("check_dataset", lambda: check_dataset(result), runs=5)
-    timed("filter_dataset(type=Primary, demandConstraint=Green)",
-          lambda: filter_dataset(result, type="Primary", demand_constraint="Green"), runs=20)  # fmt: skip
-    timed("nearest_substations(radius 50 km, demand >= 1 MVA)",
-          lambda: nearest_substations(result, lat=52.0, lon=-2.0, radius_km=50,
-                                      needs="demand", mva=1.0), runs=20)  # fmt: skip
+    timed(
+        "filter_dataset(type=Primary, demandConstraint=Green)",
+        lambda: filter_dataset(result, type="Primary", demand_constraint="Green"),
+        runs=20,
+    )
+    timed(
+        "nearest_substations(radius 50 km, demand >= 1 MVA)",
+        lambda: nearest_substations(
+            result, lat=52.0, lon=-2.0, radius_km=50, needs="demand", mva=1.0
+        ),
+        runs=20,
+    )
 
 
 if __name__ == "__main__":

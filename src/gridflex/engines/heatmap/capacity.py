@@ -83,9 +83,13 @@ def firm_capacity_mva(
 
 
 def demand_headroom_mva(
-    firm_mva: ArrayLike, peak_mva: ArrayLike, contracted_mva: ArrayLike, quoted_mva: ArrayLike,
-    *, quoted_weight_frac: float = 1.0,
-) -> Array:  # fmt: skip
+    firm_mva: ArrayLike,
+    peak_mva: ArrayLike,
+    contracted_mva: ArrayLike,
+    quoted_mva: ArrayLike,
+    *,
+    quoted_weight_frac: float = 1.0,
+) -> Array:
     """Thermal headroom for new demand: firm - peak - contracted - q * quoted.
 
     ``firm_mva`` and ``peak_mva`` have shape (n, s) (or broadcast to it), the committed
@@ -107,9 +111,13 @@ def generation_firm_capacity_mva(
 
 
 def generation_headroom_mva(
-    firm_mva: ArrayLike, connected_mva: ArrayLike, contracted_mva: ArrayLike,
-    quoted_mva: ArrayLike, *, quoted_weight_frac: float = 1.0,
-) -> Array:  # fmt: skip
+    firm_mva: ArrayLike,
+    connected_mva: ArrayLike,
+    contracted_mva: ArrayLike,
+    quoted_mva: ArrayLike,
+    *,
+    quoted_weight_frac: float = 1.0,
+) -> Array:
     """Thermal headroom for new generation: firm - connected - contracted - q * quoted. [MVA]"""
     committed = _committed(contracted_mva, quoted_mva, quoted_weight_frac)
     connected = np.asarray(connected_mva, dtype=np.float64)[:, None]
@@ -117,9 +125,13 @@ def generation_headroom_mva(
 
 
 def reverse_power_flow_available_mva(
-    reverse_firm_mva: ArrayLike, minimum_mva: ArrayLike, contracted_mva: ArrayLike,
-    quoted_mva: ArrayLike, *, quoted_weight_frac: float = 1.0,
-) -> Array:  # fmt: skip
+    reverse_firm_mva: ArrayLike,
+    minimum_mva: ArrayLike,
+    contracted_mva: ArrayLike,
+    quoted_mva: ArrayLike,
+    *,
+    quoted_weight_frac: float = 1.0,
+) -> Array:
     """Reverse capacity left once contracted and quoted generation run at minimum demand.
 
     The expected minimum is ``minimum - contracted - q * quoted``; whatever of it is
@@ -131,9 +143,13 @@ def reverse_power_flow_available_mva(
 
 
 def breaker_headroom_ka(
-    breaking_ka: ArrayLike, making_ka: ArrayLike, short_circuit_ka: ArrayLike,
-    fault_current_ka: ArrayLike, *, peak_factor: float = 2.5,
-) -> Array:  # fmt: skip
+    breaking_ka: ArrayLike,
+    making_ka: ArrayLike,
+    short_circuit_ka: ArrayLike,
+    fault_current_ka: ArrayLike,
+    *,
+    peak_factor: float = 2.5,
+) -> Array:
     """Switchgear headroom above the prospective fault current [kA rms].
 
     The limit is the smallest known of the breaking capacity, the short-time
@@ -142,8 +158,9 @@ def breaker_headroom_ka(
     NaN where no limit or no fault current is known.
     """
     making_as_rms = np.asarray(making_ka, dtype=np.float64) / peak_factor
-    limit = np.fmin(np.fmin(np.asarray(breaking_ka, dtype=np.float64), short_circuit_ka),
-                    making_as_rms)  # fmt: skip
+    limit = np.fmin(
+        np.fmin(np.asarray(breaking_ka, dtype=np.float64), short_circuit_ka), making_as_rms
+    )
     return limit - np.asarray(fault_current_ka, dtype=np.float64)
 
 
@@ -166,9 +183,10 @@ def fault_level_headroom_mva(
 
 
 def limiting_headroom(
-    thermal_mva: ArrayLike, voltage_mva: ArrayLike | None = None,
+    thermal_mva: ArrayLike,
+    voltage_mva: ArrayLike | None = None,
     fault_level_mva: ArrayLike | None = None,
-) -> tuple[Array, NDArray[np.int8]]:  # fmt: skip
+) -> tuple[Array, NDArray[np.int8]]:
     """The smallest headroom and its limiting factor, per substation.
 
     Returns
@@ -178,11 +196,13 @@ def limiting_headroom(
         ``UNKNOWN_FACTOR`` and NaN where the thermal headroom is unknown.
     """
     thermal = np.asarray(thermal_mva, dtype=np.float64)
-    candidates = np.stack([
-        thermal,
-        _or_nan(voltage_mva, thermal.shape),
-        _or_nan(fault_level_mva, thermal.shape),
-    ])  # fmt: skip
+    candidates = np.stack(
+        [
+            thermal,
+            _or_nan(voltage_mva, thermal.shape),
+            _or_nan(fault_level_mva, thermal.shape),
+        ]
+    )
     filled = np.where(np.isnan(candidates), np.inf, candidates)
     factor = np.argmin(filled, axis=0).astype(np.int8)  # first minimum: thermal wins ties
     available = np.take_along_axis(filled, factor[None, :].astype(np.intp), axis=0)[0]

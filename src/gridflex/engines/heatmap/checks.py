@@ -37,9 +37,19 @@ TOLERANCE_MVA = 1e-6
 _SHORT_CODE = re.compile(r"^[A-Z0-9]+$")
 _BUCKETS = ("Connected", "Contracted", "Quoted")
 _NON_NEGATIVE_UNITS = ("MVA",)
-_NEGATIVE_ALLOWED = {"demandMinimum", "demandAvailableCapacity", "generationAvailableCapacity",
-                     "reversePowerFlowAvailableCapacity", "demandMaximum", "demand99Percentile",
-                     "demand75Percentile", "demand50Percentile", "demand25Percentile"}  # fmt: skip
+# Measured demand is negative under reverse power flow, and an available capacity is
+# negative where a substation is over-committed: both carry meaning, not errors.
+_NEGATIVE_ALLOWED = {
+    "demandMinimum",
+    "demandAvailableCapacity",
+    "generationAvailableCapacity",
+    "reversePowerFlowAvailableCapacity",
+    "demandMaximum",
+    "demand99Percentile",
+    "demand75Percentile",
+    "demand50Percentile",
+    "demand25Percentile",
+}
 
 
 def check_dataset(dataset: Dataset) -> list[Problem]:

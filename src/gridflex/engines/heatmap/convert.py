@@ -87,7 +87,7 @@ def read_number(value: Any, unit: str | None = None, *, text: bool = False) -> C
         return None, None if text and raw == "" else "placeholder text read as absent"
     reason = None if text else "number given as text"
     match = _NUMBER_WITH_UNIT.match(raw)
-    if match and not _NUMBER.match(raw):
+    if match and not _NUMBER.match(raw) and _NUMBER.match(match["number"]):
         given_unit = match["unit"]
         if unit is None or given_unit.lower() not in _UNIT_SPELLINGS.get(unit, {unit.lower()}):
             raise Unreadable(f"expected a number{_in(unit)}, got {value!r} (unit not accepted)")

@@ -43,6 +43,7 @@ from gridflex.engines.heatmap.convert import format_datetime
 from gridflex.engines.heatmap.errors import HeatmapDataError, Normalisation, Problem
 from gridflex.engines.heatmap.model import (
     FIELDS,
+    KEYS,
     Circuit,
     Constraint,
     Coordinate,
@@ -73,8 +74,16 @@ TABLES: dict[str, tuple[type, tuple[str, ...], str]] = {
     "CircuitConstraints": (Constraint, ("circuit",), "OtherConstraints"),
     "CircuitCoordinates": (Coordinate, ("circuit", "line"), "Coordinates"),
 }
-_SUBSTATION_CHILDREN = ("Demands", "Generators", "Storage", "Transformers", "OtherConstraints",
-                        "Curtailments")  # fmt: skip
+_SUBSTATION_CHILDREN = (
+    "Demands",
+    "Generators",
+    "Storage",
+    "Transformers",
+    "OtherConstraints",
+    "Curtailments",
+)
+_CHILD_ATTR = {table: KEYS[Substation][TABLES[table][2]][0] for table in _SUBSTATION_CHILDREN}
+"""Substation attribute holding the records of each child table."""
 
 
 # ---------------------------------------------------------------- writing
@@ -94,11 +103,12 @@ def to_csv_tables(dataset: Dataset) -> dict[str, list[dict[str, str]]]:
     tables: dict[str, list[dict[str, str]]] = {name: [] for name in TABLES}
     tables["Dataset"].append(_row(dataset, {}))
     substations = dataset.substations or []
-    for i, (s_key, substation) in enumerate(zip(_keys(substations, "Substations", _has_children),
-                                                substations, strict=True)):  # fmt: skip
+    for i, (s_key, substation) in enumerate(
+        zip(_keys(substations, "Substations", _has_children), substations, strict=True)
+    ):
         tables["Substations"].append(_row(substation, {}))
         for table in _SUBSTATION_CHILDREN:
-            for child in getattr(substation, _attr(Substation, TABLES[table][2])) or ():
+            for child in getattr(substation, _CHILD_ATTR[table]) or ():
                 tables[table].append(_row(child, {"substation": s_key}))
         transformers = substation.transformers or []
         t_keys = _keys(transformers, f"Substations[{i}].Transformers", lambda t: bool(t.ratings))
@@ -121,11 +131,7 @@ def to_csv_tables(dataset: Dataset) -> dict[str, list[dict[str, str]]]:
 def _has_children(record: Substation | Circuit) -> bool:
     if isinstance(record, Circuit):
         return bool(record.other_constraints or (record.geometry and record.geometry.lines))
-    return any(getattr(record, _attr(Substation, TABLES[t][2])) for t in _SUBSTATION_CHILDREN)
-
-
-def _attr(cls: type, key: str) -> str:
-    return next(attr for attr, info in FIELDS[cls] if info.key == key)
+    return any(getattr(record, _CHILD_ATTR[t]) for t in _SUBSTATION_CHILDREN)
 
 
 def _keys(records: Sequence[Any], label: str, needs_key: Callable[[Any], bool]) -> list[str]:
@@ -185,8 +191,12 @@ def _csv_text(table: str, rows: list[dict[str, str]]) -> str:
     columns += [info.key for _, info in FIELDS[cls] if info.kind not in ("records", "record")]
     if table == "Circuits":
         columns.append(GEOMETRY_TYPE)
+    known = set(columns)
     for row in rows:  # unknown fields after the known ones, in order of appearance
-        columns += [c for c in row if c not in columns]
+        for column in row:
+            if column not in known:
+                known.add(column)
+                columns.append(column)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()

@@ -96,9 +96,10 @@ def cap_by_parent(
     *,
     levels: NDArray[np.intp] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-    """Each value limited to its parent's (already limited) value, top down.
+    """Each value limited to the smallest value above it, top down.
 
-    NaN in a parent does not cap (unknown is not zero); NaN in a child stays NaN.
+    An unknown (NaN) value neither caps nor is capped: it stays NaN, and the
+    substations below it are still capped by the known values further up.
 
     Returns
     -------
@@ -107,13 +108,16 @@ def cap_by_parent(
         one is (itself, or the ancestor that limits it), to carry that substation's
         limiting factor down with the value.
     """
-    capped = np.array(values, dtype=np.float64)
-    source = np.arange(capped.shape[0], dtype=np.intp)
+    own = np.asarray(values, dtype=np.float64)
+    unknown = np.isnan(own)
+    limit = own.copy()  # the smallest known value on the path from the root (NaN if none)
+    source = np.arange(own.shape[0], dtype=np.intp)
     levels = depth(parents) if levels is None else levels
     for level in range(1, int(levels.max(initial=0)) + 1):
         nodes = np.flatnonzero(levels == level)
-        above = capped[parents[nodes]]
-        lower = above < capped[nodes]  # False when either is NaN
-        capped[nodes[lower]] = above[lower]
-        source[nodes[lower]] = source[parents[nodes[lower]]]
-    return capped, source
+        above, above_source = limit[parents[nodes]], source[parents[nodes]]
+        # Take the parent's limit where it is smaller, or where this node knows nothing.
+        take = (above < limit[nodes]) | (unknown[nodes] & ~np.isnan(above))
+        limit[nodes[take]] = above[take]
+        source[nodes[take]] = above_source[take]
+    return np.where(unknown, np.nan, limit), source

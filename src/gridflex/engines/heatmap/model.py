@@ -55,8 +55,15 @@ class FieldInfo:
     item: type | None = None
 
 
-def _f(key: str, kind: str = "str", unit: str | None = None, *, required: bool = False,
-       choices: tuple[str, ...] = (), item: type | None = None) -> Any:  # fmt: skip
+def _f(
+    key: str,
+    kind: str = "str",
+    unit: str | None = None,
+    *,
+    required: bool = False,
+    choices: tuple[str, ...] = (),
+    item: type | None = None,
+) -> Any:
     info = FieldInfo(key, kind, unit, required, choices, item)
     return field(default=None, metadata={"heatmap": info})
 

@@ -9,8 +9,9 @@ substation they come from. See `capacity` for the formulas.
 
 What is overwritten: the statistics (when a series is given for that row), the
 available capacities, constraints (RAG), limiting factors and reverse power flow
-capacities. Firm capacities are computed only where the dataset gives none. A figure
-that cannot be computed is left out (``None``), never guessed.
+capacities. Firm capacities are computed only where the dataset gives none (see
+`HeatmapOptions.recompute_firm`). A figure that cannot be computed is left out
+(``None``), never guessed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gridflex.engines.heatmap import capacity as cap
-from gridflex.engines.heatmap.arrays import column, lowest_voltage_kv, transformer_ratings
+from gridflex.engines.heatmap.arrays import (
+    TransformerRatings,
+    column,
+    lowest_voltage_kv,
+    transformer_ratings,
+)
 from gridflex.engines.heatmap.hierarchy import cap_by_parent, parent_index, substation_index
 from gridflex.engines.heatmap.model import Circuit, Dataset, Substation
 from gridflex.engines.heatmap.rag import RagThresholds, describe_rag, rag
@@ -53,16 +59,33 @@ _STAT_ATTRS = (
 
 @dataclass(frozen=True)
 class HeatmapOptions:
-    """Settings of the chain (all documented defaults).
+    """Settings of the chain, with their documented defaults.
 
-    window_months: statistics window before ``valid[0]`` [months];
-    min_coverage_frac: least share of the window with data [0-1];
-    quoted_weight_frac: share of quoted capacity counted as committed [0-1];
-    winter_months: months (1-12, UTC) where winter ratings apply, summer otherwise;
-    single_unit_is_firm: a lone transformer's rating counts as firm;
-    breaker_peak_factor: making (peak) to breaking (rms) current ratio;
-    fault_mva_per_mva: fault in-feed per MVA connected;
-    decimals: published figures are rounded to this many decimals [MVA].
+    Attributes
+    ----------
+    window_months : int
+        Statistics window before ``valid[0]``. [months]
+    min_coverage_frac : float
+        Least share of the window with data for statistics to be published. [0-1]
+    quoted_weight_frac : float
+        Share of quoted capacity counted as committed (1: every quote). [0-1]
+    winter_months : tuple of int
+        Months (1-12, UTC) where winter ratings apply; summer ratings otherwise.
+    single_unit_is_firm : bool
+        A lone transformer's rating counts as firm (else 0).
+    recompute_firm : bool
+        False: published firm capacities are used as given, the chain fills only
+        the gaps. True: they are computed wherever the data allow, season by
+        season, the published figure serving only where they do not. Use True
+        when re-running on a dataset this chain produced: its one published figure
+        is the worst season's and would otherwise apply to every season.
+    breaker_peak_factor : float
+        Making (peak) to breaking (rms) current ratio of the switchgear.
+    fault_mva_per_mva : float
+        Fault in-feed per MVA connected, to turn fault MVA into connectable MVA.
+    decimals : int
+        Published figures are rounded to this many decimals.
+    rag : RagThresholds
     """
 
     window_months: int = 12
@@ -70,6 +93,7 @@ class HeatmapOptions:
     quoted_weight_frac: float = 1.0
     winter_months: tuple[int, ...] = (1, 2, 3, 11, 12)
     single_unit_is_firm: bool = True
+    recompute_firm: bool = False
     breaker_peak_factor: float = 2.5
     fault_mva_per_mva: float = 1.0
     decimals: int = 6
@@ -124,23 +148,32 @@ def recompute_dataset(
     Returns
     -------
     Dataset
-        A new dataset; the input is not modified.
+        A new dataset; the input is not modified (unchanged child records, such as
+        transformers, are shared with it).
     """
     substations = list(dataset.substations or ())
     valid_from = _valid_from(dataset) if substation_demand or circuit_demand else None
     demand = _demand(substations, substation_demand, valid_from, options)
     figures = _substation_figures(
-        substations, demand, demand_voltage_headroom_mva, generation_voltage_headroom_mva,
-        fault_current_ka, options,
-    )  # fmt: skip
+        substations,
+        demand,
+        demand_voltage_headroom_mva,
+        generation_voltage_headroom_mva,
+        fault_current_ka,
+        options,
+    )
     new_substations = [
-        _with(s, options.decimals, **{k: v[i] for k, v in figures.items()})
+        _with(s, options, **{k: v[i] for k, v in figures.items()})
         for i, s in enumerate(substations)
     ]
     new_circuits = _circuits(
-        list(dataset.circuits or ()), substations, figures["demand_available_capacity_mva"],
-        circuit_demand, valid_from, options,
-    )  # fmt: skip
+        list(dataset.circuits or ()),
+        substations,
+        figures["demand_available_capacity_mva"],
+        circuit_demand,
+        valid_from,
+        options,
+    )
     description = _with_rag_sentence(dataset.description, options.rag)
     return dataclasses.replace(
         dataset,
@@ -151,74 +184,117 @@ def recompute_dataset(
 
 
 def _substation_figures(
-    substations: Sequence[Substation], demand: _Demand, demand_voltage: ArrayLike | None,
-    generation_voltage: ArrayLike | None, fault_current: ArrayLike | None,
+    substations: Sequence[Substation],
+    demand: _Demand,
+    demand_voltage: ArrayLike | None,
+    generation_voltage: ArrayLike | None,
+    fault_current: ArrayLike | None,
     options: HeatmapOptions,
-) -> dict[str, Any]:  # fmt: skip
-    n = len(substations)
-    q = options.quoted_weight_frac
+) -> dict[str, Any]:
+    """Every computed substation attribute as an array over the substations."""
     ratings = transformer_ratings(substations)
     parents, _ = parent_index(substations)  # unresolved references: see check_dataset
+    breaker_ka, fault_mva = _fault_level(substations, fault_current, options)
+    common = (substations, demand, ratings, parents, fault_mva, options)
+    return {
+        **demand.statistics,
+        "breaker_available_capacity_ka": breaker_ka,
+        **_demand_figures(*common, voltage=demand_voltage),
+        **_generation_figures(*common, voltage=generation_voltage),
+    }
 
-    # Demand: firm per season (given, else N-1), thermal headroom, limiting factor.
-    n1 = cap.firm_capacity_mva(
-        ratings.forward_mva, ratings.owner, n, single_unit_is_firm=options.single_unit_is_firm
-    )
-    firm = _given_or(column(substations, "demand_firm_capacity_mva"), n1)
-    thermal = cap.demand_headroom_mva(
-        firm, demand.peak_mva, _zero(substations, "demand_contracted_capacity_mva"),
-        _zero(substations, "demand_quoted_capacity_mva"), quoted_weight_frac=q,
-    )  # fmt: skip
+
+def _fault_level(
+    substations: Sequence[Substation], fault_current: ArrayLike | None, options: HeatmapOptions
+) -> tuple[Array, Array]:
+    """Switchgear headroom [kA] (published, or from the fault current) and in MVA."""
     breaker_ka = column(substations, "breaker_available_capacity_ka")
     if fault_current is not None:
         breaker_ka = cap.breaker_headroom_ka(
             column(substations, "breaker_breaking_capacity_ka"),
             column(substations, "breaker_making_capacity_ka"),
             column(substations, "breaker_short_circuit_current_ka"),
-            fault_current, peak_factor=options.breaker_peak_factor,
-        )  # fmt: skip
+            fault_current,
+            peak_factor=options.breaker_peak_factor,
+        )
     fault_mva = cap.fault_level_headroom_mva(
         breaker_ka, lowest_voltage_kv(substations), fault_mva_per_mva=options.fault_mva_per_mva
     )
-    demand_available, demand_factor = _limit_and_cap(
-        cap.worst_season(thermal), demand_voltage, fault_mva, parents
-    )
+    return breaker_ka, fault_mva
 
-    # Generation: reverse firm (N-1 over step-up ratings), firm, headroom.
+
+def _demand_figures(
+    substations: Sequence[Substation],
+    demand: _Demand,
+    ratings: TransformerRatings,
+    parents: NDArray[np.intp],
+    fault_mva: Array,
+    options: HeatmapOptions,
+    *,
+    voltage: ArrayLike | None,
+) -> dict[str, Any]:
+    """Firm per season (published, else N-1), headroom, limiting factor, parent cap, RAG."""
+    n1 = cap.firm_capacity_mva(
+        ratings.forward_mva,
+        ratings.owner,
+        len(substations),
+        single_unit_is_firm=options.single_unit_is_firm,
+    )
+    firm = _given_or(column(substations, "demand_firm_capacity_mva"), n1, options)
+    thermal = cap.demand_headroom_mva(
+        firm,
+        demand.peak_mva,
+        _zero(substations, "demand_contracted_capacity_mva"),
+        _zero(substations, "demand_quoted_capacity_mva"),
+        quoted_weight_frac=options.quoted_weight_frac,
+    )
+    available, factor = _limit_and_cap(cap.worst_season(thermal), voltage, fault_mva, parents)
+    published_firm = cap.worst_season(firm)
+    return {
+        "demand_firm_capacity_mva": published_firm,
+        "demand_available_capacity_mva": available,
+        "demand_constraint": rag(available, published_firm, thresholds=options.rag),
+        "demand_constraint_limiting_factor": factor,
+    }
+
+
+def _generation_figures(
+    substations: Sequence[Substation],
+    demand: _Demand,
+    ratings: TransformerRatings,
+    parents: NDArray[np.intp],
+    fault_mva: Array,
+    options: HeatmapOptions,
+    *,
+    voltage: ArrayLike | None,
+) -> dict[str, Any]:
+    """Reverse firm (N-1 of step-up ratings), generation firm and headroom, reverse flow."""
+    q = options.quoted_weight_frac
     reverse_firm = cap.firm_capacity_mva(
-        ratings.reverse_mva, ratings.owner, n, single_unit_is_firm=options.single_unit_is_firm
+        ratings.reverse_mva,
+        ratings.owner,
+        len(substations),
+        single_unit_is_firm=options.single_unit_is_firm,
     )
     connected = _zero(substations, "generation_connected_capacity_mva")
     contracted = _zero(substations, "generation_contracted_capacity_mva")
     quoted = _zero(substations, "generation_quoted_capacity_mva")
-    generation_firm = _given_or(
+    firm = _given_or(
         column(substations, "generation_firm_capacity_mva"),
         cap.generation_firm_capacity_mva(reverse_firm, demand.minimum_mva, connected),
+        options,
     )
-    generation_thermal = cap.generation_headroom_mva(
-        generation_firm, connected, contracted, quoted, quoted_weight_frac=q
-    )
-    generation_available, generation_factor = _limit_and_cap(
-        cap.worst_season(generation_thermal), generation_voltage, fault_mva, parents
-    )
+    thermal = cap.generation_headroom_mva(firm, connected, contracted, quoted, quoted_weight_frac=q)
+    available, factor = _limit_and_cap(cap.worst_season(thermal), voltage, fault_mva, parents)
     reverse_available = cap.reverse_power_flow_available_mva(
         reverse_firm, demand.minimum_mva, contracted, quoted, quoted_weight_frac=q
     )
-    demand_firm_published = cap.worst_season(firm)
-    generation_firm_published = cap.worst_season(generation_firm)
+    published_firm = cap.worst_season(firm)
     return {
-        **demand.statistics,
-        "demand_firm_capacity_mva": demand_firm_published,
-        "demand_available_capacity_mva": demand_available,
-        "demand_constraint": rag(demand_available, demand_firm_published, thresholds=options.rag),
-        "demand_constraint_limiting_factor": demand_factor,
-        "generation_firm_capacity_mva": generation_firm_published,
-        "generation_available_capacity_mva": generation_available,
-        "generation_constraint": rag(
-            generation_available, generation_firm_published, thresholds=options.rag
-        ),
-        "generation_constraint_limiting_factor": generation_factor,
-        "breaker_available_capacity_ka": breaker_ka,
+        "generation_firm_capacity_mva": published_firm,
+        "generation_available_capacity_mva": available,
+        "generation_constraint": rag(available, published_firm, thresholds=options.rag),
+        "generation_constraint_limiting_factor": factor,
         "reverse_power_flow_total_capacity_mva": cap.worst_season(reverse_firm),
         "reverse_power_flow_available_capacity_mva": cap.worst_season(reverse_available),
     }
@@ -235,9 +311,11 @@ def _limit_and_cap(
 
 
 def _demand(
-    records: Sequence[Any], series: DemandSeries | None, valid_from: datetime | None,
+    records: Sequence[Any],
+    series: DemandSeries | None,
+    valid_from: datetime | None,
     options: HeatmapOptions,
-) -> _Demand:  # fmt: skip
+) -> _Demand:
     """Statistics and seasonal extremes from the series; published figures where none."""
     given = {attr: column(records, attr) for _, attr in _STAT_ATTRS}
     given_peak = np.repeat(given["demand_maximum_mva"][:, None], 2, axis=1)
@@ -261,8 +339,9 @@ def _demand(
     )
     months = month_of_steps(
         series.first_event_start + series.resolution * (columns.start or 0),
-        series.resolution, window.shape[1],
-    )  # fmt: skip
+        series.resolution,
+        window.shape[1],
+    )
     is_winter = np.isin(months, options.winter_months).astype(np.intp)  # 0 summer, 1 winter
     peak, minimum = seasonal_extremes(window, is_winter, 2)
     measured = stats.coverage_frac > 0  # rows without any value keep the published figures
@@ -276,9 +355,13 @@ def _demand(
 
 
 def _circuits(
-    circuits: list[Circuit], substations: Sequence[Substation], substation_available: Array,
-    series: DemandSeries | None, valid_from: datetime | None, options: HeatmapOptions,
-) -> list[Circuit]:  # fmt: skip
+    circuits: list[Circuit],
+    substations: Sequence[Substation],
+    substation_available: Array,
+    series: DemandSeries | None,
+    valid_from: datetime | None,
+    options: HeatmapOptions,
+) -> list[Circuit]:
     """Circuit headroom from its ratings, never above the substation it comes from."""
     if not circuits:
         return circuits
@@ -288,11 +371,13 @@ def _circuits(
     )
     thermal = cap.worst_season(
         cap.demand_headroom_mva(
-            ratings, demand.peak_mva, _zero(circuits, "demand_contracted_capacity_mva"),
+            ratings,
+            demand.peak_mva,
+            _zero(circuits, "demand_contracted_capacity_mva"),
             _zero(circuits, "demand_quoted_capacity_mva"),
             quoted_weight_frac=options.quoted_weight_frac,
         )
-    )  # fmt: skip
+    )
     index = substation_index(substations)
     source = np.array([index.get(c.from_substation or "", -1) for c in circuits], dtype=np.intp)
     upstream = np.where(source >= 0, substation_available[np.maximum(source, 0)], np.nan)
@@ -301,11 +386,11 @@ def _circuits(
     return [
         _with(
             c,
-            options.decimals,
+            options,
             demand_available_capacity_mva=available[i],
             demand_constraint=status[i],
             **{k: v[i] for k, v in demand.statistics.items()},
-        )  # fmt: skip
+        )
         for i, c in enumerate(circuits)
     ]
 
@@ -313,14 +398,17 @@ def _circuits(
 _GIVEN_KEPT = ("demand_firm_capacity_mva", "generation_firm_capacity_mva")
 
 
-def _with(record: Any, decimals: int, **changes: Any) -> Any:
+def _with(record: Any, options: HeatmapOptions, **changes: Any) -> Any:
     """A copy of the record with NaN written as absent and floats rounded for publication.
 
-    Published firm capacities are inputs, not results: they are kept exactly as given.
+    Published firm capacities are inputs, not results: unless ``recompute_firm``, they
+    are kept exactly as given.
     """
     clean = {}
+    decimals = options.decimals
+    keep_given = not options.recompute_firm
     for key, value in changes.items():
-        if key in _GIVEN_KEPT and getattr(record, key) is not None:
+        if keep_given and key in _GIVEN_KEPT and getattr(record, key) is not None:
             continue
         if isinstance(value, float | np.floating):
             value = None if math.isnan(value) else round(float(value), decimals)
@@ -328,8 +416,10 @@ def _with(record: Any, decimals: int, **changes: Any) -> Any:
     return dataclasses.replace(record, **clean)
 
 
-def _given_or(given: Array, computed: Array) -> Array:
-    """The published figure (same for every season) where there is one, else the computed."""
+def _given_or(given: Array, computed: Array, options: HeatmapOptions) -> Array:
+    """Published (one figure for every season) or computed firm capacity, per the options."""
+    if options.recompute_firm:
+        return np.where(np.isnan(computed), given[:, None], computed)
     return np.where(np.isnan(given)[:, None], computed, given[:, None])
 
 

@@ -52,8 +52,9 @@ def great_circle_km(
     lat_deg: ArrayLike, lon_deg: ArrayLike, lat2_deg: ArrayLike, lon2_deg: ArrayLike
 ) -> NDArray[np.float64]:
     """Great-circle distance by the haversine formula [km]; angles in decimal degrees."""
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(a, dtype=np.float64))
-                              for a in (lat_deg, lon_deg, lat2_deg, lon2_deg))  # fmt: skip
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(a, dtype=np.float64)) for a in (lat_deg, lon_deg, lat2_deg, lon2_deg)
+    )
     h = (
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
@@ -158,6 +159,7 @@ def parse_near(text: str) -> tuple[float, float]:
 
 
 def check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    """A bbox ``(min_lon, min_lat, max_lon, max_lat)`` checked for range and order."""
     if len(bbox) != 4:
         raise ValidationError(
             "bbox needs four numbers: min_lon,min_lat,max_lon,max_lat.", field="bbox"

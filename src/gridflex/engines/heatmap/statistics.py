@@ -55,9 +55,13 @@ def statistics_window(valid_from: datetime, *, months: int = 12) -> tuple[dateti
 
 
 def window_columns(
-    first_event_start: datetime, resolution: timedelta, n_steps: int, *,
-    start: datetime, end: datetime,
-) -> tuple[slice, int]:  # fmt: skip
+    first_event_start: datetime,
+    resolution: timedelta,
+    n_steps: int,
+    *,
+    start: datetime,
+    end: datetime,
+) -> tuple[slice, int]:
     """Which columns of a regular series fall in ``[start, end)``, and how many steps should.
 
     Returns
@@ -101,7 +105,8 @@ def demand_statistics(
     expected = n_steps if expected_steps is None else expected_steps
     # Sorting once gives every order statistic; infinities count as gaps and NaN
     # sorts last, so the present values of row i are ordered[i, :count[i]].
-    ordered = np.sort(np.where(np.isfinite(values), values, np.nan), axis=1)
+    ordered = np.where(np.isfinite(values), values, np.nan)  # a fresh array: sort in place
+    ordered.sort(axis=1)
     count = np.count_nonzero(~np.isnan(ordered), axis=1)
     coverage = count / expected if expected > 0 else np.zeros(n_rows)
     usable = (count > 0) & (coverage >= min_coverage_frac)
