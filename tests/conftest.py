@@ -45,7 +45,7 @@ def _worker() -> str:
 
 def _postgres_url() -> str:
     admin = sa.create_engine(normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    name = f"gridflex_test_{_worker()}"
+    name = f"gridflex_test_{_worker()}_{os.getpid()}"
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -76,7 +76,7 @@ def _empty(url: str) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables if t.name not in REFERENCE_TABLES)
-            conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 if table.name not in REFERENCE_TABLES:

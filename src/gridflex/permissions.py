@@ -88,9 +88,8 @@ def can_manage_user(user: User, other: User) -> bool:
     """Whether ``user`` may edit ``other`` beyond the fields everyone may edit of themselves."""
     if is_admin(user):
         return True
-    return can_manage_users_of(user, other.account_id) and set(other.role_names) <= grantable_roles(
-        user
-    )
+    outranks = set(other.role_names) - grantable_roles(user)
+    return can_manage_users_of(user, other.account_id) and not outranks
 
 
 def can_update_sensor_fields(user: User, sensor: Sensor) -> bool:

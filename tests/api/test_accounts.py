@@ -7,7 +7,15 @@ import sqlalchemy as sa
 from gridflex.store.base import session_scope
 from gridflex.store.models import AccountRole
 
-SEED_KEYS = {"id", "name", "account_roles", "consultancy_account_id", "primary_color", "secondary_color", "logo_url"}
+SEED_KEYS = {
+    "id",
+    "name",
+    "account_roles",
+    "consultancy_account_id",
+    "primary_color",
+    "secondary_color",
+    "logo_url",
+}
 
 
 def role_ids(settings, names):
@@ -18,7 +26,9 @@ def role_ids(settings, names):
 
 def test_member_lists_only_their_own_account_as_a_plain_list(client, world, settings):
     consultancy = world.account("Consult Co")
-    own = world.account("Own Co", roles=["Prosumer", "Supplier"], consultancy_account_id=consultancy)
+    own = world.account(
+        "Own Co", roles=["Prosumer", "Supplier"], consultancy_account_id=consultancy
+    )
     world.account("Other Co")
     member = world.user(own)
     res = client.get("/api/v3_0/accounts", headers=member.headers)
@@ -39,7 +49,9 @@ def test_consultant_lists_own_and_client_accounts(client, world):
     plain = world.user(consultancy)
     ids = {a["id"] for a in client.get("/api/v3_0/accounts", headers=consultant.headers).json()}
     assert ids == {consultancy, client_account}
-    assert [a["id"] for a in client.get("/api/v3_0/accounts", headers=plain.headers).json()] == [consultancy]
+    assert [a["id"] for a in client.get("/api/v3_0/accounts", headers=plain.headers).json()] == [
+        consultancy
+    ]
 
 
 def test_paginated_listing_counts_filters_and_sorts(client, world):
@@ -54,23 +66,28 @@ def test_paginated_listing_counts_filters_and_sorts(client, world):
     second = client.get("/api/v3_0/accounts?page=2&per_page=3", headers=admin.headers).json()
     assert [a["id"] for a in body["data"] + second["data"]] == sorted(ids.values())
 
-    res = client.get("/api/v3_0/accounts", params={"page": 1, "filter": "solar"}, headers=admin.headers).json()
+    res = client.get(
+        "/api/v3_0/accounts", params={"page": 1, "filter": "solar"}, headers=admin.headers
+    ).json()
     assert (res["num-records"], res["filtered-records"]) == (4, 2)
     assert {a["name"] for a in res["data"]} == {"Alpha Solar", "Gamma Solar"}
 
     res = client.get("/api/v3_0/accounts?sort_by=name&sort_dir=desc", headers=admin.headers).json()
     assert [a["name"] for a in res] == sorted(names, reverse=True)
     # A filter without `page` narrows the plain list too.
-    assert [a["name"] for a in client.get("/api/v3_0/accounts?filter=wind", headers=admin.headers).json()] == [
-        "Beta Wind"
-    ]
+    assert [
+        a["name"]
+        for a in client.get("/api/v3_0/accounts?filter=wind", headers=admin.headers).json()
+    ] == ["Beta Wind"]
 
 
 def test_quoted_filter_terms_match_as_phrases(client, world):
     world.account("ACME corp")
     world.account("ACME")
     admin = world.user(world.account("Admins"), roles=["admin"])
-    res = client.get("/api/v3_0/accounts", params={"filter": '"acme corp"'}, headers=admin.headers).json()
+    res = client.get(
+        "/api/v3_0/accounts", params={"filter": '"acme corp"'}, headers=admin.headers
+    ).json()
     assert [a["name"] for a in res] == ["ACME corp"]
 
 
@@ -100,7 +117,9 @@ def test_bad_listing_parameters_are_422_naming_them(client, world):
 
 def test_read_account_has_the_seed_shape(client, world, settings):
     consultancy = world.account("Consult Co")
-    account = world.account("Test Account", roles=["Prosumer", "DSO"], consultancy_account_id=consultancy)
+    account = world.account(
+        "Test Account", roles=["Prosumer", "DSO"], consultancy_account_id=consultancy
+    )
     member = world.user(account)
     res = client.get(f"/api/v3_0/accounts/{account}", headers=member.headers)
     assert res.status_code == 200
@@ -154,7 +173,9 @@ def test_only_admins_change_the_consultancy(client, world):
     account_admin = world.user(account, roles=["account-admin"])
     admin = world.user(consultancy, roles=["admin"])
     url = f"/api/v3_0/accounts/{account}"
-    res = client.patch(url, json={"consultancy_account_id": consultancy}, headers=account_admin.headers)
+    res = client.patch(
+        url, json={"consultancy_account_id": consultancy}, headers=account_admin.headers
+    )
     assert res.status_code == 422
     assert "consultancy_account_id" in res.json()["message"]["json"]
     res = client.patch(url, json={"consultancy_account_id": consultancy}, headers=admin.headers)
@@ -181,13 +202,17 @@ def test_invalid_account_updates_are_422_naming_the_field(client, world):
         res = client.patch(f"/api/v3_0/accounts/{account}", json=body, headers=admin.headers)
         assert res.status_code == 422, body
         assert field in res.json()["message"]["json"], body
-    assert client.get(f"/api/v3_0/accounts/{account}", headers=admin.headers).json()["name"] == "Mine"
+    assert (
+        client.get(f"/api/v3_0/accounts/{account}", headers=admin.headers).json()["name"] == "Mine"
+    )
 
 
 def test_account_changes_appear_in_its_audit_log(client, world):
     account = world.account("Before")
     account_admin = world.user(account, roles=["account-admin"])
-    client.patch(f"/api/v3_0/accounts/{account}", json={"name": "After"}, headers=account_admin.headers)
+    client.patch(
+        f"/api/v3_0/accounts/{account}", json={"name": "After"}, headers=account_admin.headers
+    )
     res = client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=account_admin.headers)
     assert res.status_code == 200
     entries = res.json()
@@ -202,5 +227,11 @@ def test_account_audit_log_is_for_admins_and_account_admins(client, world):
     account = world.account()
     member = world.user(account)
     reader = world.user(world.account(), roles=["admin-reader"])
-    assert client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=member.headers).status_code == 403
-    assert client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=reader.headers).status_code == 200
+    assert (
+        client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=member.headers).status_code
+        == 403
+    )
+    assert (
+        client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=reader.headers).status_code
+        == 200
+    )

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from gridflex.store.base import session_scope
 from gridflex.store.models import AssetType, Belief, DataSource
 
 SEED_LIST_KEYS = {"id", "name", "latitude", "longitude", "account_id", "generic_asset_type"}
-SEED_ONE_KEYS = {"generic_asset_type_id", "name", "id", "latitude", "longitude", "account_id", "external_id"}
+SEED_ONE_KEYS = {
+    "generic_asset_type_id",
+    "name",
+    "id",
+    "latitude",
+    "longitude",
+    "account_id",
+    "external_id",
+}
 
 
 def type_id(settings, name):
@@ -62,10 +72,15 @@ def test_paginated_asset_listing_counts_and_pages(client, world):
     first = client.get("/api/v3_0/assets?page=1&per_page=2", headers=member.headers).json()
     assert set(first) == {"data", "num-records", "filtered-records"}
     assert (first["num-records"], first["filtered-records"]) == (5, 5)
-    pages = [client.get(f"/api/v3_0/assets?page={p}&per_page=2", headers=member.headers).json() for p in (1, 2, 3, 4)]
+    pages = [
+        client.get(f"/api/v3_0/assets?page={p}&per_page=2", headers=member.headers).json()
+        for p in (1, 2, 3, 4)
+    ]
     assert [len(p["data"]) for p in pages] == [2, 2, 1, 0]
     assert [a["id"] for p in pages for a in p["data"]] == sorted(made)
-    assert len(client.get("/api/v3_0/assets?page=1", headers=member.headers).json()["data"]) == 5  # per_page 10
+    assert (
+        len(client.get("/api/v3_0/assets?page=1", headers=member.headers).json()["data"]) == 5
+    )  # per_page 10
 
 
 def test_filter_terms_match_asset_or_account_names(client, world):
@@ -86,8 +101,15 @@ def test_filter_terms_match_asset_or_account_names(client, world):
 def test_assets_sort_by_name_id_and_owner(client, world):
     b, a = world.account("B corp"), world.account("A corp")
     admin = world.user(world.account("Admins"), roles=["admin"])
-    names = {world.asset(b, name="zeta"): "zeta", world.asset(a, name="alpha"): "alpha", world.asset(b, name="mid"): "mid"}
-    get = lambda q: client.get(f"/api/v3_0/assets?all_accessible=true&{q}", headers=admin.headers).json()  # noqa: E731
+    names = {
+        world.asset(b, name="zeta"): "zeta",
+        world.asset(a, name="alpha"): "alpha",
+        world.asset(b, name="mid"): "mid",
+    }
+
+    def get(q):
+        return client.get(f"/api/v3_0/assets?all_accessible=true&{q}", headers=admin.headers).json()
+
     assert [x["name"] for x in get("sort_by=name")] == ["alpha", "mid", "zeta"]
     assert [x["name"] for x in get("sort_by=name&sort_dir=desc")] == ["zeta", "mid", "alpha"]
     assert [x["id"] for x in get("sort_by=id&sort_dir=desc")] == sorted(names, reverse=True)
@@ -95,6 +117,35 @@ def test_assets_sort_by_name_id_and_owner(client, world):
     res = client.get("/api/v3_0/assets?sort_by=latitude; drop table", headers=admin.headers)
     assert res.status_code == 422
     assert "sort_by" in res.json()["message"]["query"]
+
+
+def test_public_assets_sort_last_by_owner_on_both_backends(client, world):
+    b, a = world.account("B corp"), world.account("A corp")
+    admin = world.user(world.account("Admins"), roles=["admin"])
+    public, in_b, in_a = world.asset(None), world.asset(b), world.asset(a)
+
+    def get(d):
+        return [
+            x["id"]
+            for x in client.get(
+                f"/api/v3_0/assets?all_accessible=true&sort_by=owner&sort_dir={d}",
+                headers=admin.headers,
+            ).json()
+        ]
+
+    assert get("asc") == [in_a, in_b, public]
+    assert get("desc") == [in_b, in_a, public]
+
+
+def test_query_style_of_the_python_client_is_understood(client, world):
+    # flexmeasures-client sends Python's str(bool): "True" / "False".
+    account = world.account()
+    member = world.user(account)
+    own, public = world.asset(account), world.asset(None)
+    query = "all_accessible=False&sort_by=id&sort_dir=asc&include_public=True"
+    assert ids(client.get(f"/api/v3_0/assets?{query}", headers=member.headers).json()) == sorted(
+        [own, public]
+    )
 
 
 def test_account_id_lists_another_readable_account(client, world):
@@ -105,8 +156,15 @@ def test_account_id_lists_another_readable_account(client, world):
     asset = world.asset(client_account)
     res = client.get(f"/api/v3_0/assets?account_id={client_account}", headers=consultant.headers)
     assert ids(res.json()) == [asset]
-    assert client.get(f"/api/v3_0/assets?account_id={client_account}", headers=member.headers).status_code == 403
-    assert client.get("/api/v3_0/assets?account_id=999999", headers=member.headers).status_code == 404
+    assert (
+        client.get(
+            f"/api/v3_0/assets?account_id={client_account}", headers=member.headers
+        ).status_code
+        == 403
+    )
+    assert (
+        client.get("/api/v3_0/assets?account_id=999999", headers=member.headers).status_code == 404
+    )
 
 
 def test_all_accessible_and_include_public(client, world):
@@ -117,7 +175,10 @@ def test_all_accessible_and_include_public(client, world):
     theirs = world.asset(client_account)
     public = world.asset(None)
     world.asset(world.account("Stranger Co"))
-    get = lambda q: ids(client.get(f"/api/v3_0/assets?{q}", headers=consultant.headers).json())  # noqa: E731
+
+    def get(q):
+        return ids(client.get(f"/api/v3_0/assets?{q}", headers=consultant.headers).json())
+
     assert get("") == [own]
     assert get("include_public=true") == sorted([own, public])
     assert get("all_accessible=true") == sorted([own, theirs, public])
@@ -140,7 +201,11 @@ def test_asset_types_are_listed_with_descriptions(client, world, settings):
     assert res.status_code == 200
     types = {t["name"]: t for t in res.json()}
     assert {"solar", "battery", "building"} <= set(types)
-    assert types["solar"] == {"id": type_id(settings, "solar"), "name": "solar", "description": "solar panel(s)"}
+    assert types["solar"] == {
+        "id": type_id(settings, "solar"),
+        "name": "solar",
+        "description": "solar panel(s)",
+    }
 
 
 def test_create_asset_answers_201_with_the_seed_shape(client, world, settings):
@@ -158,18 +223,29 @@ def test_create_asset_answers_201_with_the_seed_shape(client, world, settings):
     created = res.json()
     assert SEED_ONE_KEYS <= set(created)
     assert {k: created[k] for k in body} == body
-    assert client.get(f"/api/v3_0/assets/{created['id']}", headers=member.headers).json()["name"] == "Test battery"
+    assert (
+        client.get(f"/api/v3_0/assets/{created['id']}", headers=member.headers).json()["name"]
+        == "Test battery"
+    )
 
 
 def test_create_child_asset(client, world, settings):
     account = world.account()
     member = world.user(account)
     parent = world.asset(account, type_name="building")
-    body = {"name": "child", "generic_asset_type_id": type_id(settings, "battery"), "account_id": account}
-    res = client.post("/api/v3_0/assets", json={**body, "parent_asset_id": parent}, headers=member.headers)
+    body = {
+        "name": "child",
+        "generic_asset_type_id": type_id(settings, "battery"),
+        "account_id": account,
+    }
+    res = client.post(
+        "/api/v3_0/assets", json={**body, "parent_asset_id": parent}, headers=member.headers
+    )
     assert res.status_code == 201
     assert res.json()["parent_asset_id"] == parent
-    children = client.get(f"/api/v3_0/assets/{parent}", headers=member.headers).json()["child_assets"]
+    children = client.get(f"/api/v3_0/assets/{parent}", headers=member.headers).json()[
+        "child_assets"
+    ]
     assert [c["id"] for c in children] == [res.json()["id"]]
 
 
@@ -186,7 +262,11 @@ def test_only_admins_create_public_assets(client, world, settings):
     account = world.account()
     member = world.user(account)
     admin = world.user(account, roles=["admin"])
-    body = {"name": "market", "generic_asset_type_id": type_id(settings, "market"), "account_id": None}
+    body = {
+        "name": "market",
+        "generic_asset_type_id": type_id(settings, "market"),
+        "account_id": None,
+    }
     assert client.post("/api/v3_0/assets", json=body, headers=member.headers).status_code == 403
     res = client.post("/api/v3_0/assets", json=body, headers=admin.headers)
     assert res.status_code == 201
@@ -199,9 +279,20 @@ def test_json_fields_are_accepted_as_objects_and_as_json_strings(client, world, 
     flex_context = {"consumption-price": {"sensor": 7}, "site-power-capacity": "500 kVA"}
     flex_model = {"soc-max": "450 kWh"}
     sensors_to_show = [{"title": "Prices", "plots": [{"sensor": 7}]}]
-    base = {"name": "b", "generic_asset_type_id": type_id(settings, "battery"), "account_id": account}
-    as_objects = {**base, "flex_context": flex_context, "flex_model": flex_model, "sensors_to_show": sensors_to_show}
-    as_strings = {k: json_dumps(v) if isinstance(v, dict | list) else v for k, v in as_objects.items()}
+    base = {
+        "name": "b",
+        "generic_asset_type_id": type_id(settings, "battery"),
+        "account_id": account,
+    }
+    as_objects = {
+        **base,
+        "flex_context": flex_context,
+        "flex_model": flex_model,
+        "sensors_to_show": sensors_to_show,
+    }
+    as_strings = {
+        k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in as_objects.items()
+    }
     for body in (as_objects, as_strings):
         res = client.post("/api/v3_0/assets", json=body, headers=member.headers)
         assert res.status_code == 201
@@ -212,22 +303,22 @@ def test_json_fields_are_accepted_as_objects_and_as_json_strings(client, world, 
             sensors_to_show,
         )
         assert created["attributes"] == {}
-    res = client.post("/api/v3_0/assets", json={**base, "flex_model": "{not json"}, headers=member.headers)
+    res = client.post(
+        "/api/v3_0/assets", json={**base, "flex_model": "{not json"}, headers=member.headers
+    )
     assert res.status_code == 422
     assert "flex_model" in res.json()["message"]["json"]
-
-
-def json_dumps(value):
-    import json
-
-    return json.dumps(value)
 
 
 def test_invalid_new_assets_are_422_naming_the_field(client, world, settings):
     account = world.account()
     member = world.user(account)
     foreign_parent = world.asset(world.account())
-    good = {"name": "x", "generic_asset_type_id": type_id(settings, "battery"), "account_id": account}
+    good = {
+        "name": "x",
+        "generic_asset_type_id": type_id(settings, "battery"),
+        "account_id": account,
+    }
     for body, field in [
         ({**good, "generic_asset_type_id": 999999}, "generic_asset_type_id"),
         ({k: v for k, v in good.items() if k != "name"}, "name"),
@@ -265,14 +356,21 @@ def test_update_asset_returns_the_whole_asset(client, world, settings):
     account = world.account()
     member = world.user(account)
     asset = world.asset(account, name="Test battery", latitude=10, longitude=100)
-    res = client.patch(f"/api/v3_0/assets/{asset}", json={"latitude": 11.1, "longitude": 99.9}, headers=member.headers)
+    res = client.patch(
+        f"/api/v3_0/assets/{asset}",
+        json={"latitude": 11.1, "longitude": 99.9},
+        headers=member.headers,
+    )
     assert res.status_code == 200
     body = res.json()
     assert SEED_ONE_KEYS <= set(body)
     assert (body["latitude"], body["longitude"], body["name"]) == (11.1, 99.9, "Test battery")
     res = client.patch(
         f"/api/v3_0/assets/{asset}",
-        json={"flex_context": '{"site-power-capacity": "1 MVA"}', "generic_asset_type_id": type_id(settings, "solar")},
+        json={
+            "flex_context": '{"site-power-capacity": "1 MVA"}',
+            "generic_asset_type_id": type_id(settings, "solar"),
+        },
         headers=member.headers,
     )
     assert res.json()["flex_context"] == {"site-power-capacity": "1 MVA"}
@@ -299,7 +397,9 @@ def test_invalid_asset_updates_are_422_naming_the_field(client, world):
         res = client.patch(f"/api/v3_0/assets/{parent}", json=body, headers=member.headers)
         assert res.status_code == 422, body
         assert field in res.json()["message"]["json"], body
-    res = client.patch(f"/api/v3_0/assets/{child}", json={"parent_asset_id": None}, headers=member.headers)
+    res = client.patch(
+        f"/api/v3_0/assets/{child}", json={"parent_asset_id": None}, headers=member.headers
+    )
     assert (res.status_code, res.json()["parent_asset_id"]) == (200, None)
 
 
@@ -309,14 +409,23 @@ def add_beliefs(settings, sensor_ids):
         session.add(source)
         session.flush()
         session.add_all(
-            Belief(sensor_id=s, event_start_us=0, belief_time_us=0, source_id=source.id, belief_horizon_us=0, event_value=1.0)
+            Belief(
+                sensor_id=s,
+                event_start_us=0,
+                belief_time_us=0,
+                source_id=source.id,
+                belief_horizon_us=0,
+                event_value=1.0,
+            )
             for s in sensor_ids
         )
 
 
 def count_beliefs(settings, sensor_ids):
     with session_scope(settings.database_url) as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(Belief).where(Belief.sensor_id.in_(sensor_ids)))
+        return session.scalar(
+            sa.select(sa.func.count()).select_from(Belief).where(Belief.sensor_id.in_(sensor_ids))
+        )
 
 
 def test_deleting_an_asset_deletes_its_children_sensors_and_data(client, world, settings):
@@ -332,27 +441,48 @@ def test_deleting_an_asset_deletes_its_children_sensors_and_data(client, world, 
     res = client.delete(f"/api/v3_0/assets/{site}", headers=account_admin.headers)
     assert res.status_code == 204
     for asset in (site, device, grandchild):
-        assert client.get(f"/api/v3_0/assets/{asset}", headers=account_admin.headers).status_code == 404
+        assert (
+            client.get(f"/api/v3_0/assets/{asset}", headers=account_admin.headers).status_code
+            == 404
+        )
     for sensor in sensors:
-        assert client.get(f"/api/v3_0/sensors/{sensor}", headers=account_admin.headers).status_code == 404
+        assert (
+            client.get(f"/api/v3_0/sensors/{sensor}", headers=account_admin.headers).status_code
+            == 404
+        )
     assert count_beliefs(settings, sensors) == 0
     assert count_beliefs(settings, [kept_sensor]) == 1
     assert ids(client.get("/api/v3_0/assets", headers=account_admin.headers).json()) == [kept]
-    assert client.delete(f"/api/v3_0/assets/{site}", headers=account_admin.headers).status_code == 404
+    assert (
+        client.delete(f"/api/v3_0/assets/{site}", headers=account_admin.headers).status_code == 404
+    )
 
 
 def test_asset_changes_appear_in_its_audit_log(client, world, settings):
     account = world.account()
     account_admin = world.user(account, roles=["account-admin"], email="boss@example.org")
-    body = {"name": "audited", "generic_asset_type_id": type_id(settings, "battery"), "account_id": account}
+    body = {
+        "name": "audited",
+        "generic_asset_type_id": type_id(settings, "battery"),
+        "account_id": account,
+    }
     asset = client.post("/api/v3_0/assets", json=body, headers=account_admin.headers).json()["id"]
-    client.patch(f"/api/v3_0/assets/{asset}", json={"latitude": 52.0}, headers=account_admin.headers)
+    client.patch(
+        f"/api/v3_0/assets/{asset}", json={"latitude": 52.0}, headers=account_admin.headers
+    )
     sensor = client.post(
         "/api/v3_0/sensors",
-        json={"name": "power", "unit": "kW", "event_resolution": "PT15M", "generic_asset_id": asset},
+        json={
+            "name": "power",
+            "unit": "kW",
+            "event_resolution": "PT15M",
+            "generic_asset_id": asset,
+        },
         headers=account_admin.headers,
     ).json()["id"]
-    client.patch(f"/api/v3_0/sensors/{sensor}", json={"name": "POWER"}, headers=account_admin.headers)
+    client.patch(
+        f"/api/v3_0/sensors/{sensor}", json={"name": "POWER"}, headers=account_admin.headers
+    )
     client.delete(f"/api/v3_0/sensors/{sensor}", headers=account_admin.headers)
     res = client.get(f"/api/v3_0/assets/{asset}/auditlog", headers=account_admin.headers)
     assert res.status_code == 200
@@ -362,12 +492,19 @@ def test_asset_changes_appear_in_its_audit_log(client, world, settings):
     assert "created" in events[0] and "latitude" in events[1] and "52.0" in events[1]
     assert "POWER" in events[3] and "deleted" in events[4]
     assert {e["active_user_name"] for e in log["data"]} == {"boss"}
-    res = client.get(f"/api/v3_0/assets/{asset}/auditlog?filter=sensor&per_page=2", headers=account_admin.headers)
+    res = client.get(
+        f"/api/v3_0/assets/{asset}/auditlog?filter=sensor&per_page=2", headers=account_admin.headers
+    )
     assert (res.json()["filtered-records"], len(res.json()["data"])) == (3, 2)
-    res = client.get(f"/api/v3_0/assets/{asset}/auditlog?sort_by=event_datetime&sort_dir=desc", headers=account_admin.headers)
+    res = client.get(
+        f"/api/v3_0/assets/{asset}/auditlog?sort_by=event_datetime&sort_dir=desc",
+        headers=account_admin.headers,
+    )
     assert [e["event"] for e in res.json()["data"]] == events[::-1]
     client.delete(f"/api/v3_0/assets/{asset}", headers=account_admin.headers)
-    account_log = client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=account_admin.headers).json()
+    account_log = client.get(
+        f"/api/v3_0/accounts/{account}/auditlog", headers=account_admin.headers
+    ).json()
     assert "deleted" in account_log[-1]["event"] and "audited" in account_log[-1]["event"]
 
 
@@ -381,7 +518,9 @@ def test_sensors_of_an_asset_plain_and_paginated(client, world):
     assert res.status_code == 200
     assert ids(res.json()) == sorted(made)
     assert {"id", "name", "unit", "event_resolution", "generic_asset_id"} <= set(res.json()[0])
-    res = client.get(f"/api/v3_0/assets/{asset}/sensors?page=1&per_page=2&sort_by=name", headers=member.headers).json()
+    res = client.get(
+        f"/api/v3_0/assets/{asset}/sensors?page=1&per_page=2&sort_by=name", headers=member.headers
+    ).json()
     assert (res["num-records"], [s["name"] for s in res["data"]]) == (3, ["energy", "power"])
     res = client.get(f"/api/v3_0/assets/{asset}/sensors?filter=pri", headers=member.headers).json()
     assert [s["name"] for s in res] == ["price"]
@@ -399,15 +538,33 @@ def test_asset_jobs_start_empty(client, world):
 def test_view_preferences_are_stored(client, world):
     member = world.user(world.account())
     res = client.post(
-        "/api/v3_0/assets/default_asset_view", json={"default_asset_view": "Graphs", "use_as_default": True},
+        "/api/v3_0/assets/default_asset_view",
+        json={"default_asset_view": "Graphs", "use_as_default": True},
         headers=member.headers,
     )
-    assert (res.status_code, res.json()["message"]) == (200, "Default asset view updated successfully.")
-    res = client.post("/api/v3_0/assets/default_asset_view", json={"use_as_default": False}, headers=member.headers)
+    assert (res.status_code, res.json()["message"]) == (
+        200,
+        "Default asset view updated successfully.",
+    )
+    res = client.post(
+        "/api/v3_0/assets/default_asset_view",
+        json={"use_as_default": False},
+        headers=member.headers,
+    )
     assert res.status_code == 200
-    res = client.post("/api/v3_0/assets/default_asset_view", json={"default_asset_view": "Nope"}, headers=member.headers)
+    res = client.post(
+        "/api/v3_0/assets/default_asset_view",
+        json={"default_asset_view": "Nope"},
+        headers=member.headers,
+    )
     assert res.status_code == 422
     assert "default_asset_view" in res.json()["message"]["json"]
-    res = client.post("/api/v3_0/assets/keep_legends_below_graphs", json={"keep_legends_below_graphs": True},
-                      headers=member.headers)
-    assert (res.status_code, res.json()["message"]) == (200, "Legend position preference updated successfully.")
+    res = client.post(
+        "/api/v3_0/assets/keep_legends_below_graphs",
+        json={"keep_legends_below_graphs": True},
+        headers=member.headers,
+    )
+    assert (res.status_code, res.json()["message"]) == (
+        200,
+        "Legend position preference updated successfully.",
+    )

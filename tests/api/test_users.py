@@ -8,7 +8,14 @@ from gridflex.store.base import session_scope
 from gridflex.store.models import Role
 
 SEED_KEYS = {"active", "email", "account_id", "flexmeasures_roles", "id", "timezone", "username"}
-SEED_ACCOUNT_KEYS = {"account_roles", "consultancy_account_id", "id", "logo_url", "name", "primary_color"}
+SEED_ACCOUNT_KEYS = {
+    "account_roles",
+    "consultancy_account_id",
+    "id",
+    "logo_url",
+    "name",
+    "primary_color",
+}
 
 
 def role_id(settings, name):
@@ -37,10 +44,14 @@ def test_inactive_users_are_listed_only_on_request(client, world):
     account = world.account()
     account_admin = world.user(account, roles=["account-admin"])
     gone = world.user(account)
-    client.patch(f"/api/v3_0/users/{gone.id}", json={"active": False}, headers=account_admin.headers)
+    client.patch(
+        f"/api/v3_0/users/{gone.id}", json={"active": False}, headers=account_admin.headers
+    )
     listed = client.get("/api/v3_0/users", headers=account_admin.headers).json()
     assert [u["id"] for u in listed] == [account_admin.id]
-    listed = client.get("/api/v3_0/users?include_inactive=true", headers=account_admin.headers).json()
+    listed = client.get(
+        "/api/v3_0/users?include_inactive=true", headers=account_admin.headers
+    ).json()
     assert sorted(u["id"] for u in listed) == sorted([account_admin.id, gone.id])
 
 
@@ -49,7 +60,9 @@ def test_users_of_another_account_need_read_access_to_it(client, world):
     member = world.user(own)
     stranger = world.user(other)
     admin = world.user(world.account(), roles=["admin"])
-    assert client.get(f"/api/v3_0/users?account_id={other}", headers=member.headers).status_code == 403
+    assert (
+        client.get(f"/api/v3_0/users?account_id={other}", headers=member.headers).status_code == 403
+    )
     listed = client.get(f"/api/v3_0/users?account_id={other}", headers=admin.headers).json()
     assert [u["id"] for u in listed] == [stranger.id]
     assert client.get("/api/v3_0/users?account_id=999999", headers=admin.headers).status_code == 404
@@ -89,15 +102,26 @@ def test_read_user_wraps_the_user_in_data(client, world, settings):
 def test_account_admin_creates_a_user_who_can_log_in(client, world):
     account = world.account()
     account_admin = world.user(account, roles=["account-admin"])
-    body = {"email": "New.User@Example.org", "username": "New User", "account_id": account, "password": "long enough"}
+    body = {
+        "email": "New.User@Example.org",
+        "username": "New User",
+        "account_id": account,
+        "password": "long enough",
+    }
     res = client.post("/api/v3_0/users", json=body, headers=account_admin.headers)
     assert res.status_code == 201
     created = res.json()["data"][0]
     assert SEED_KEYS <= set(created)
-    assert (created["email"], created["username"], created["account_id"]) == ("new.user@example.org", "New User", account)
+    assert (created["email"], created["username"], created["account_id"]) == (
+        "new.user@example.org",
+        "New User",
+        account,
+    )
     assert created["active"] is True
     assert created["timezone"] == "Europe/Amsterdam"
-    login = client.post("/api/requestAuthToken", json={"email": "new.user@example.org", "password": "long enough"})
+    login = client.post(
+        "/api/requestAuthToken", json={"email": "new.user@example.org", "password": "long enough"}
+    )
     assert login.status_code == 200
     assert login.json()["user_id"] == created["id"]
 
@@ -106,8 +130,12 @@ def test_user_without_password_cannot_log_in_until_one_is_set(client, world):
     account = world.account()
     account_admin = world.user(account, roles=["account-admin"])
     body = {"email": "nopass@example.org", "username": "nopass", "account_id": account}
-    assert client.post("/api/v3_0/users", json=body, headers=account_admin.headers).status_code == 201
-    login = client.post("/api/requestAuthToken", json={"email": "nopass@example.org", "password": ""})
+    assert (
+        client.post("/api/v3_0/users", json=body, headers=account_admin.headers).status_code == 201
+    )
+    login = client.post(
+        "/api/requestAuthToken", json={"email": "nopass@example.org", "password": ""}
+    )
     assert login.status_code in (401, 422)
 
 
@@ -116,7 +144,9 @@ def test_roles_are_granted_by_name_or_id_within_the_granter_s_reach(client, worl
     account_admin = world.user(account, roles=["account-admin"])
     base = {"username": "x", "account_id": account}
     res = client.post(
-        "/api/v3_0/users", json={**base, "email": "c@example.org", "roles": ["consultant"]}, headers=account_admin.headers
+        "/api/v3_0/users",
+        json={**base, "email": "c@example.org", "roles": ["consultant"]},
+        headers=account_admin.headers,
     )
     assert res.status_code == 201
     assert res.json()["data"][0]["flexmeasures_roles"] == [role_id(settings, "consultant")]
@@ -127,7 +157,9 @@ def test_roles_are_granted_by_name_or_id_within_the_granter_s_reach(client, worl
     )
     assert res.status_code == 201
     res = client.post(
-        "/api/v3_0/users", json={**base, "email": "b@example.org", "roles": ["admin"]}, headers=account_admin.headers
+        "/api/v3_0/users",
+        json={**base, "email": "b@example.org", "roles": ["admin"]},
+        headers=account_admin.headers,
     )
     assert res.status_code == 403
 
@@ -163,14 +195,22 @@ def test_users_update_a_few_of_their_own_fields(client, world):
     data = res.json()["data"][0]
     assert (data["username"], data["timezone"]) == ("renamed", "UTC")
     assert client.patch(url, json={"active": False}, headers=actor.headers).status_code == 403
-    assert client.patch(url, json={"flexmeasures_roles": ["admin"]}, headers=actor.headers).status_code == 403
+    assert (
+        client.patch(url, json={"flexmeasures_roles": ["admin"]}, headers=actor.headers).status_code
+        == 403
+    )
     assert client.get(url, headers=actor.headers).json()["data"]["active"] is True
 
 
 def test_plain_members_do_not_update_each_other(client, world):
     account = world.account()
     actor, other = world.user(account), world.user(account)
-    assert client.patch(f"/api/v3_0/users/{other.id}", json={"username": "x"}, headers=actor.headers).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v3_0/users/{other.id}", json={"username": "x"}, headers=actor.headers
+        ).status_code
+        == 403
+    )
 
 
 def test_account_admin_sets_and_clears_roles(client, world, settings):
@@ -178,7 +218,11 @@ def test_account_admin_sets_and_clears_roles(client, world, settings):
     account_admin = world.user(account, roles=["account-admin"])
     other = world.user(account)
     url = f"/api/v3_0/users/{other.id}"
-    res = client.patch(url, json={"flexmeasures_roles": ["account-admin", "consultant"]}, headers=account_admin.headers)
+    res = client.patch(
+        url,
+        json={"flexmeasures_roles": ["account-admin", "consultant"]},
+        headers=account_admin.headers,
+    )
     assert res.status_code == 200
     expected = sorted([role_id(settings, "account-admin"), role_id(settings, "consultant")])
     assert res.json()["data"][0]["flexmeasures_roles"] == expected
@@ -186,7 +230,9 @@ def test_account_admin_sets_and_clears_roles(client, world, settings):
     assert res.status_code == 200
     assert res.json()["data"][0]["flexmeasures_roles"] == []
     assert client.get(url, headers=account_admin.headers).json()["data"]["flexmeasures_roles"] == []
-    res = client.patch(url, json={"roles": [role_id(settings, "admin-reader")]}, headers=account_admin.headers)
+    res = client.patch(
+        url, json={"roles": [role_id(settings, "admin-reader")]}, headers=account_admin.headers
+    )
     assert res.status_code == 403
 
 
@@ -230,23 +276,38 @@ def test_user_changes_appear_in_the_user_audit_log(client, world):
         headers=account_admin.headers,
     )
     user_id = res.json()["data"][0]["id"]
-    client.patch(f"/api/v3_0/users/{user_id}", json={"timezone": "UTC"}, headers=account_admin.headers)
+    client.patch(
+        f"/api/v3_0/users/{user_id}", json={"timezone": "UTC"}, headers=account_admin.headers
+    )
     res = client.get(f"/api/v3_0/users/{user_id}/auditlog", headers=account_admin.headers)
     assert res.status_code == 200
     body = res.json()
     assert (body["num-records"], body["filtered-records"]) == (2, 2)  # created, timezone changed
     assert all(e["active_user_name"] == "boss" for e in body["data"])
     assert {"event", "event_datetime", "active_user_name"} <= set(body["data"][0])
-    res = client.get(f"/api/v3_0/users/{user_id}/auditlog?filter=timezone", headers=account_admin.headers).json()
+    res = client.get(
+        f"/api/v3_0/users/{user_id}/auditlog?filter=timezone", headers=account_admin.headers
+    ).json()
     assert res["filtered-records"] == 1
     assert "UTC" in res["data"][0]["event"]
     # Also on the account's log.
-    events = [e["event"] for e in client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=account_admin.headers).json()]
+    events = [
+        e["event"]
+        for e in client.get(
+            f"/api/v3_0/accounts/{account}/auditlog", headers=account_admin.headers
+        ).json()
+    ]
     assert any("audited" in e and "created" in e for e in events)
 
 
 def test_user_audit_log_is_for_the_user_their_account_admin_and_admins(client, world):
     account = world.account()
     member, other = world.user(account), world.user(account)
-    assert client.get(f"/api/v3_0/users/{member.id}/auditlog", headers=member.headers).status_code == 200
-    assert client.get(f"/api/v3_0/users/{member.id}/auditlog", headers=other.headers).status_code == 403
+    assert (
+        client.get(f"/api/v3_0/users/{member.id}/auditlog", headers=member.headers).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/api/v3_0/users/{member.id}/auditlog", headers=other.headers).status_code
+        == 403
+    )

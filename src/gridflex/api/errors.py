@@ -8,6 +8,7 @@ validation errors name the field: ``{"message": {"json": {"start": ["..."]}},
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,6 +30,8 @@ ERROR_TABLE: dict[type[errors.GridflexError], tuple[int, str]] = {
     errors.InfeasibleError: (400, "INVALID_DATA"),
     errors.GridflexError: (400, "INVALID_REQUEST"),
 }
+
+logger = logging.getLogger("gridflex.api")
 
 UNAUTHORIZED_MESSAGE = "You could not be properly authenticated for this content or functionality."
 
@@ -78,6 +81,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSON:
         return JSON(_validation_body(exc), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSON:
+        # Clients parse every answer as JSON; the traceback goes to the server log, not to the client.
+        logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+        return JSON({"message": "Internal server error; it has been logged.", "status": "INTERNAL_ERROR"},
+                    status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSON:

@@ -55,7 +55,9 @@ def apply_search(stmt: sa.Select[Any], text: str | None, columns: Sequence[Any])
         # The user's % and _ are literal characters, not LIKE wildcards.
         escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
-        stmt = stmt.where(sa.or_(*(sa.func.lower(col).like(pattern, escape="\\") for col in columns)))
+        stmt = stmt.where(
+            sa.or_(*(sa.func.lower(col).like(pattern, escape="\\") for col in columns))
+        )
     return stmt
 
 
@@ -72,10 +74,12 @@ def listing(
     filtered = apply_search(stmt, query.filter, search_columns)
     if query.sort_by and query.sort_by not in sort_columns:
         raise ValidationError(
-            f"Cannot sort by {query.sort_by!r}; choose one of {sorted(sort_columns)}.", field="sort_by"
+            f"Cannot sort by {query.sort_by!r}; choose one of {sorted(sort_columns)}.",
+            field="sort_by",
         )
     column = sort_columns[query.sort_by] if query.sort_by else default_sort
-    order = column.desc() if query.sort_dir == "desc" else column.asc()
+    # NULLs (e.g. the owner of a public asset) sort last on both backends, whatever the direction.
+    order = (column.desc() if query.sort_dir == "desc" else column.asc()).nulls_last()
     ordered = filtered.order_by(order, default_sort)
     if query.page is None:
         return [serialize(row) for row in session.scalars(ordered).unique()]
@@ -85,6 +89,8 @@ def listing(
     matched = (
         total
         if not query.filter
-        else session.scalar(sa.select(sa.func.count()).select_from(filtered.order_by(None).subquery()))
+        else session.scalar(
+            sa.select(sa.func.count()).select_from(filtered.order_by(None).subquery())
+        )
     )
     return {"data": rows, "num-records": total, "filtered-records": matched}

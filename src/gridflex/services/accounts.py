@@ -36,7 +36,8 @@ def create_account(
         raise ValidationError(f"An account named {name!r} already exists.", field="name")
     if consultancy_account_id is not None and session.get(Account, consultancy_account_id) is None:
         raise ValidationError(
-            f"Consultancy account {consultancy_account_id} does not exist.", field="consultancy_account_id"
+            f"Consultancy account {consultancy_account_id} does not exist.",
+            field="consultancy_account_id",
         )
     account = Account(
         name=name,
@@ -50,7 +51,9 @@ def create_account(
     return account
 
 
-def update_account(session: Session, account: Account, changes: dict[str, Any], *, actor: User) -> Account:
+def update_account(
+    session: Session, account: Account, changes: dict[str, Any], *, actor: User
+) -> Account:
     if "id" in changes:
         raise ValidationError("The id of an account cannot be updated.", field="id")
     if "consultancy_account_id" in changes:
@@ -61,18 +64,24 @@ def update_account(session: Session, account: Account, changes: dict[str, Any], 
         target = changes["consultancy_account_id"]
         if target is not None and (target == account.id or session.get(Account, target) is None):
             raise ValidationError(
-                f"Account {target} cannot be this account's consultancy.", field="consultancy_account_id"
+                f"Account {target} cannot be this account's consultancy.",
+                field="consultancy_account_id",
             )
     if "name" in changes and changes["name"] != account.name:
         clash = session.scalar(sa.select(Account.id).where(Account.name == changes["name"]))
         if clash is not None:
-            raise ValidationError(f"An account named {changes['name']!r} already exists.", field="name")
+            raise ValidationError(
+                f"An account named {changes['name']!r} already exists.", field="name"
+            )
     for field, value in changes.items():
         old = getattr(account, field)
         if old != value:
             setattr(account, field, value)
             audit.record(
-                session, f"Account {field} changed from {old!r} to {value!r}", actor=actor, account_id=account.id
+                session,
+                f"Account {field} changed from {old!r} to {value!r}",
+                actor=actor,
+                account_id=account.id,
             )
     return account
 

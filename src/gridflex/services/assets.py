@@ -30,14 +30,18 @@ def create_asset_type(session: Session, *, name: str, description: str | None = 
     return asset_type
 
 
-def _check_parent(session: Session, asset: Asset | None, parent_id: int | None, account_id: int | None) -> None:
+def _check_parent(
+    session: Session, asset: Asset | None, parent_id: int | None, account_id: int | None
+) -> None:
     if parent_id is None:
         return
     parent = session.get(Asset, parent_id)
     if parent is None:
         raise ValidationError(f"Parent asset {parent_id} does not exist.", field="parent_asset_id")
     if parent.account_id != account_id:
-        raise ValidationError("A parent asset must belong to the same account.", field="parent_asset_id")
+        raise ValidationError(
+            "A parent asset must belong to the same account.", field="parent_asset_id"
+        )
     ancestor: Asset | None = parent
     while asset is not None and ancestor is not None:  # refuse cycles
         if ancestor.id == asset.id:
@@ -46,9 +50,15 @@ def _check_parent(session: Session, asset: Asset | None, parent_id: int | None, 
 
 
 def create_asset(session: Session, fields: dict[str, Any], *, actor: User | None) -> Asset:
-    account_id = fields.get("account_id")
-    if account_id is None and actor is not None and not permissions.is_admin(actor):
-        account_id = actor.account_id  # non-admins create in their own account
+    """Create an asset; without an ``account_id`` key a user's asset goes to their own account.
+
+    An explicit ``account_id`` of ``None`` asks for a public asset, which only admins
+    (and the CLI, ``actor=None``) may create.
+    """
+    if "account_id" in fields or actor is None:
+        account_id = fields.get("account_id")
+    else:
+        account_id = actor.account_id
     if account_id is not None and session.get(Account, account_id) is None:
         raise ValidationError(f"Account {account_id} does not exist.", field="account_id")
     if actor is not None:
@@ -60,7 +70,13 @@ def create_asset(session: Session, fields: dict[str, Any], *, actor: User | None
     asset = Asset(**{**fields, "account_id": account_id})
     session.add(asset)
     session.flush()
-    audit.record(session, f"Asset {asset.name} created", actor=actor, account_id=account_id, asset_id=asset.id)
+    audit.record(
+        session,
+        f"Asset {asset.name} created",
+        actor=actor,
+        account_id=account_id,
+        asset_id=asset.id,
+    )
     return asset
 
 
@@ -75,8 +91,16 @@ def update_asset(session: Session, asset: Asset, changes: dict[str, Any], *, act
     for field, value in changes.items():
         if getattr(asset, field) != value:
             setattr(asset, field, value)
-            audit.record(session, f"Asset {asset.name} {field} set to {value!r}"[:1000], actor=actor,
-                         account_id=asset.account_id, asset_id=asset.id)
+            audit.record(
+                session,
+                f"Asset {asset.name} {field} set to {value!r}"[:1000],
+                actor=actor,
+                account_id=asset.account_id,
+                asset_id=asset.id,
+            )
+    # Relationships loaded before a foreign key changed would still show the old type or parent.
+    session.flush()
+    session.expire(asset, ["asset_type", "parent"])
     return asset
 
 
@@ -87,7 +111,13 @@ def delete_asset(session: Session, asset: Asset, *, actor: User | None) -> None:
     if sensor_ids:
         session.execute(sa.delete(Belief).where(Belief.sensor_id.in_(sensor_ids)))
         session.execute(sa.delete(Sensor).where(Sensor.id.in_(sensor_ids)))
-    audit.record(session, f"Asset {asset.name} deleted", actor=actor, account_id=asset.account_id, asset_id=asset.id)
+    audit.record(
+        session,
+        f"Asset {asset.name} deleted",
+        actor=actor,
+        account_id=asset.account_id,
+        asset_id=asset.id,
+    )
     for asset_id in reversed(ids):  # children before parents
         session.execute(sa.delete(Asset).where(Asset.id == asset_id))
     session.expunge_all()

@@ -19,15 +19,22 @@ from gridflex.units import parse_unit
 def create_sensor(session: Session, fields: dict[str, Any], *, actor: User | None) -> Sensor:
     asset = session.get(Asset, fields["generic_asset_id"])
     if asset is None:
-        raise ValidationError(f"Asset {fields['generic_asset_id']} does not exist.", field="generic_asset_id")
+        raise ValidationError(
+            f"Asset {fields['generic_asset_id']} does not exist.", field="generic_asset_id"
+        )
     if actor is not None and not permissions.can_access_asset(actor, asset, permissions.CREATE):
         raise PermissionDeniedError("You cannot add sensors to this asset.")
     values = _checked(dict(fields))
     sensor = Sensor(**values)
     session.add(sensor)
     session.flush()
-    audit.record(session, f"Sensor {sensor.name} created on asset {asset.name}", actor=actor,
-                 account_id=asset.account_id, asset_id=asset.id)
+    audit.record(
+        session,
+        f"Sensor {sensor.name} created on asset {asset.name}",
+        actor=actor,
+        account_id=asset.account_id,
+        asset_id=asset.id,
+    )
     return sensor
 
 
@@ -37,8 +44,10 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     if "event_resolution" in fields:
         resolution: timedelta = fields.pop("event_resolution")
         if resolution < timedelta(0) or resolution.total_seconds() % 1:
-            raise ValidationError("event_resolution must be a whole, non-negative number of seconds.",
-                                  field="event_resolution")
+            raise ValidationError(
+                "event_resolution must be a whole, non-negative number of seconds.",
+                field="event_resolution",
+            )
         fields["event_resolution_s"] = int(resolution.total_seconds())
     if fields.get("knowledge_horizon") is not None:
         fields["knowledge_horizon"] = validate_knowledge_horizon(fields["knowledge_horizon"])
@@ -47,22 +56,34 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def update_sensor(session: Session, sensor: Sensor, changes: dict[str, Any], *, actor: User) -> Sensor:
+def update_sensor(
+    session: Session, sensor: Sensor, changes: dict[str, Any], *, actor: User
+) -> Sensor:
     for field in ("id", "generic_asset_id", "entity_address"):
         if field in changes:
             raise ValidationError(f"The {field} of a sensor cannot be updated.", field=field)
     for field, value in _checked(changes).items():
         if getattr(sensor, field) != value:
             setattr(sensor, field, value)
-            audit.record(session, f"Sensor {sensor.name} {field} set to {value!r}", actor=actor,
-                         account_id=sensor.asset.account_id, asset_id=sensor.generic_asset_id)
+            audit.record(
+                session,
+                f"Sensor {sensor.name} {field} set to {value!r}",
+                actor=actor,
+                account_id=sensor.asset.account_id,
+                asset_id=sensor.generic_asset_id,
+            )
     return sensor
 
 
 def delete_sensor(session: Session, sensor: Sensor, *, actor: User | None) -> None:
     session.execute(sa.delete(Belief).where(Belief.sensor_id == sensor.id))
-    audit.record(session, f"Sensor {sensor.name} deleted", actor=actor,
-                 account_id=sensor.asset.account_id, asset_id=sensor.generic_asset_id)
+    audit.record(
+        session,
+        f"Sensor {sensor.name} deleted",
+        actor=actor,
+        account_id=sensor.asset.account_id,
+        asset_id=sensor.generic_asset_id,
+    )
     session.delete(sensor)
 
 

@@ -28,7 +28,8 @@ def roles_by_name_or_id(session: Session, items: list[int | str]) -> list[Role]:
     unknown = [item for item in items if item not in by_key]
     if unknown:
         raise ValidationError(
-            f"Unknown user role(s) {unknown}; choose from {sorted(r.name for r in roles)}.", field="roles"
+            f"Unknown user role(s) {unknown}; choose from {sorted(r.name for r in roles)}.",
+            field="roles",
         )
     return list({by_key[item].id: by_key[item] for item in items}.values())
 
@@ -64,14 +65,18 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, f"User {username} created", actor=actor, user_id=user.id, account_id=account_id)
+    audit.record(
+        session, f"User {username} created", actor=actor, user_id=user.id, account_id=account_id
+    )
     return user
 
 
 def _check_grants(actor: User, changed_roles: set[str]) -> None:
     not_allowed = changed_roles - permissions.grantable_roles(actor)
     if not_allowed:
-        raise PermissionDeniedError(f"You cannot grant or revoke the role(s) {sorted(not_allowed)}.")
+        raise PermissionDeniedError(
+            f"You cannot grant or revoke the role(s) {sorted(not_allowed)}."
+        )
 
 
 def update_user(session: Session, user: User, changes: dict[str, Any], *, actor: User) -> User:
@@ -87,23 +92,39 @@ def update_user(session: Session, user: User, changes: dict[str, Any], *, actor:
     if role_items is None:
         role_items = other_items
     if not manages and ("active" in changes or role_items is not None):
-        raise PermissionDeniedError("Only (account) admins can change whether a user is active or their roles.")
+        raise PermissionDeniedError(
+            "Only (account) admins can change whether a user is active or their roles."
+        )
     if "email" in changes:
         changes["email"] = changes["email"].strip().lower()
-        clash = session.scalar(sa.select(User.id).where(User.email == changes["email"], User.id != user.id))
+        clash = session.scalar(
+            sa.select(User.id).where(User.email == changes["email"], User.id != user.id)
+        )
         if clash is not None:
-            raise ValidationError(f"A user with email {changes['email']!r} already exists.", field="email")
+            raise ValidationError(
+                f"A user with email {changes['email']!r} already exists.", field="email"
+            )
     if role_items is not None:
         new_roles = roles_by_name_or_id(session, role_items)
         _check_grants(actor, {r.name for r in new_roles} ^ {r.name for r in user.roles})
         user.roles = new_roles
-        audit.record(session, f"User {user.username} roles set to {sorted(r.name for r in new_roles)}",
-                     actor=actor, user_id=user.id, account_id=user.account_id)
+        audit.record(
+            session,
+            f"User {user.username} roles set to {sorted(r.name for r in new_roles)}",
+            actor=actor,
+            user_id=user.id,
+            account_id=user.account_id,
+        )
     for field, value in changes.items():
         if getattr(user, field) != value:
             setattr(user, field, value)
-            audit.record(session, f"User {user.username} {field} set to {value!r}", actor=actor,
-                         user_id=user.id, account_id=user.account_id)
+            audit.record(
+                session,
+                f"User {user.username} {field} set to {value!r}",
+                actor=actor,
+                user_id=user.id,
+                account_id=user.account_id,
+            )
     if changes.get("active") is False:
         user.token_key = new_token_key()  # a deactivated user's tokens die with it
     return user
@@ -115,8 +136,13 @@ def reset_password(session: Session, user: User, *, actor: User) -> None:
         raise PermissionDeniedError("Only admins can reset the password of another user.")
     user.password_hash = hash_password(random_password())
     user.token_key = new_token_key()
-    audit.record(session, f"Password reset for user {user.username}", actor=actor, user_id=user.id,
-                 account_id=user.account_id)
+    audit.record(
+        session,
+        f"Password reset for user {user.username}",
+        actor=actor,
+        user_id=user.id,
+        account_id=user.account_id,
+    )
 
 
 def set_password(session: Session, user: User, password: str) -> None:
@@ -141,6 +167,10 @@ def login(session: Session, settings: Settings, email: str, password: str) -> tu
     if not user.active:
         raise AuthenticationError("This user is inactive.")
     user.last_login_at = utcnow()
-    token = issue_token(user.id, user.token_key, secret_key=settings.secret_key,
-                        max_age_s=settings.token_max_age.total_seconds())
+    token = issue_token(
+        user.id,
+        user.token_key,
+        secret_key=settings.secret_key,
+        max_age_s=settings.token_max_age.total_seconds(),
+    )
     return user, token

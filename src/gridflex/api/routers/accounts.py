@@ -24,9 +24,15 @@ def read_accounts(user: CurrentUser, session: SessionDep, query: ListQueryDep) -
         consulted = Account.consultancy_account_id == user.account_id
         own = Account.id == user.account_id
         stmt = stmt.where(sa.or_(own, consulted) if user.has_role("consultant") else own)
-    return listing(session, stmt, query, search_columns=[Account.name],
-                   sort_columns={"id": Account.id, "name": Account.name}, default_sort=Account.id,
-                   serialize=account_public)
+    return listing(
+        session,
+        stmt,
+        query,
+        search_columns=[Account.name],
+        sort_columns={"id": Account.id, "name": Account.name},
+        default_sort=Account.id,
+        serialize=account_public,
+    )
 
 
 @router.get("/{id}", summary="Fetch a given account.")
@@ -35,15 +41,23 @@ def read_account(account: ReadableAccount) -> dict[str, Any]:
 
 
 @router.patch("/{id}", summary="Update an account.")
-def update_account(account: ReadableAccount, body: AccountUpdate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+def update_account(
+    account: ReadableAccount, body: AccountUpdate, user: CurrentUser, session: SessionDep
+) -> dict[str, Any]:
     permissions.require(permissions.can_update_account(user, account))
     accounts.update_account(session, account, body.model_dump(exclude_unset=True), actor=user)
     return account_public(account)
 
 
 @router.get("/{id}/auditlog", summary="Get the history of actions for a specific account.")
-def read_account_auditlog(account: ReadableAccount, user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
-    permissions.require(permissions.reads_everything(user) or (
-        user.account_id == account.id and user.has_role("account-admin")))
-    stmt = sa.select(AuditLog).where(AuditLog.affected_account_id == account.id).order_by(AuditLog.id)
+def read_account_auditlog(
+    account: ReadableAccount, user: CurrentUser, session: SessionDep
+) -> list[dict[str, Any]]:
+    permissions.require(
+        permissions.reads_everything(user)
+        or (user.account_id == account.id and user.has_role("account-admin"))
+    )
+    stmt = (
+        sa.select(AuditLog).where(AuditLog.affected_account_id == account.id).order_by(AuditLog.id)
+    )
     return [audit_public(entry) for entry in session.scalars(stmt)]

@@ -44,7 +44,10 @@ def accessible_account_ids(user: User) -> sa.ColumnElement[bool]:
     return own
 
 
-@router.get("", summary="List all assets owned by user's accounts, or a certain account or all accessible accounts.")
+@router.get(
+    "",
+    summary="List all assets owned by user's accounts, or a certain account or all accessible accounts.",
+)
 def read_assets(
     user: CurrentUser,
     session: SessionDep,
@@ -64,13 +67,24 @@ def read_assets(
         where = Asset.account_id == user.account_id
     if include_public:
         where = sa.or_(where, Asset.account_id.is_(None))
-    return listing(session, stmt.where(where), query, search_columns=[Asset.name, Account.name],
-                   sort_columns=_SORT, default_sort=Asset.id, serialize=asset_public)
+    return listing(
+        session,
+        stmt.where(where),
+        query,
+        search_columns=[Asset.name, Account.name],
+        sort_columns=_SORT,
+        default_sort=Asset.id,
+        serialize=asset_public,
+    )
 
 
 @router.post("", status_code=201, summary="Creates a new asset.")
 def create_asset(body: AssetCreate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
-    asset = assets.create_asset(session, body.model_dump(), actor=user)
+    """Without ``account_id`` the asset goes to the user's own account; ``"account_id": null`` makes it public."""
+    fields = body.model_dump()
+    if "account_id" not in body.model_fields_set:
+        del fields["account_id"]
+    asset = assets.create_asset(session, fields, actor=user)
     session.refresh(asset)
     return asset_public(asset)
 
@@ -83,8 +97,10 @@ def read_public_assets(user: CurrentUser, session: SessionDep) -> list[dict[str,
 
 @router.get("/types", summary="Get list of available asset types")
 def read_asset_types(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
-    return [{"id": t.id, "name": t.name, "description": t.description}
-            for t in session.scalars(sa.select(AssetType).order_by(AssetType.id))]
+    return [
+        {"id": t.id, "name": t.name, "description": t.description}
+        for t in session.scalars(sa.select(AssetType).order_by(AssetType.id))
+    ]
 
 
 @router.post("/default_asset_view", summary="Update the default asset view for the current user")
@@ -97,7 +113,9 @@ def update_default_asset_view(
     if use_as_default and default_asset_view not in views:
         from gridflex.errors import ValidationError
 
-        raise ValidationError(f"default_asset_view must be one of {sorted(views)}.", field="default_asset_view")
+        raise ValidationError(
+            f"default_asset_view must be one of {sorted(views)}.", field="default_asset_view"
+        )
     prefs = dict(user.account.attributes or {})
     user_prefs = dict(prefs.get("user_preferences", {}).get(str(user.id), {}))
     user_prefs["default_asset_view"] = default_asset_view if use_as_default else None
@@ -107,13 +125,18 @@ def update_default_asset_view(
     return {"message": "Default asset view updated successfully."}
 
 
-@router.post("/keep_legends_below_graphs", summary="Toggle whether legends are always combined below graphs.")
+@router.post(
+    "/keep_legends_below_graphs", summary="Toggle whether legends are always combined below graphs."
+)
 def update_keep_legends_below_graphs(
     user: CurrentUser, keep_legends_below_graphs: Annotated[bool, Body(embed=True)]
 ) -> dict[str, Any]:
     prefs = dict(user.account.attributes or {})
     per_user = dict(prefs.get("user_preferences", {}))
-    per_user[str(user.id)] = {**per_user.get(str(user.id), {}), "keep_legends_below_graphs": keep_legends_below_graphs}
+    per_user[str(user.id)] = {
+        **per_user.get(str(user.id), {}),
+        "keep_legends_below_graphs": keep_legends_below_graphs,
+    }
     user.account.attributes = {**prefs, "user_preferences": per_user}
     return {"message": "Legend position preference updated successfully."}
 
@@ -124,7 +147,9 @@ def read_asset(asset: ReadableAsset) -> dict[str, Any]:
 
 
 @router.patch("/{id}", summary="Update an asset given its identifier.")
-def update_asset(asset: UpdatableAsset, body: AssetUpdate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+def update_asset(
+    asset: UpdatableAsset, body: AssetUpdate, user: CurrentUser, session: SessionDep
+) -> dict[str, Any]:
     assets.update_asset(session, asset, body.model_dump(exclude_unset=True), actor=user)
     return asset_public(asset)
 
@@ -140,17 +165,31 @@ def delete_asset(asset: DeletableAsset, user: CurrentUser, session: SessionDep) 
 def read_asset_auditlog(asset: ReadableAsset, session: SessionDep, query: ListQueryDep) -> Any:
     stmt = sa.select(AuditLog).where(AuditLog.affected_asset_id == asset.id)
     paged = ListQuery(query.page or 1, query.per_page, query.filter, query.sort_by, query.sort_dir)
-    return listing(session, stmt, paged, search_columns=[AuditLog.event, AuditLog.active_user_name],
-                   sort_columns={"event_datetime": AuditLog.event_datetime, "event": AuditLog.event},
-                   default_sort=AuditLog.id, serialize=audit_public)
+    return listing(
+        session,
+        stmt,
+        paged,
+        search_columns=[AuditLog.event, AuditLog.active_user_name],
+        sort_columns={"event_datetime": AuditLog.event_datetime, "event": AuditLog.event},
+        default_sort=AuditLog.id,
+        serialize=audit_public,
+    )
 
 
 @router.get("/{id}/sensors", summary="Return all sensors under an asset.")
-def read_asset_sensors(asset: ReadableAsset, session: SessionDep, settings: SettingsDep, query: ListQueryDep) -> Any:
+def read_asset_sensors(
+    asset: ReadableAsset, session: SessionDep, settings: SettingsDep, query: ListQueryDep
+) -> Any:
     stmt = sa.select(Sensor).where(Sensor.generic_asset_id == asset.id)
-    return listing(session, stmt, query, search_columns=[Sensor.name],
-                   sort_columns={"id": Sensor.id, "name": Sensor.name, "unit": Sensor.unit},
-                   default_sort=Sensor.id, serialize=lambda s: sensor_public(s, settings.entity_host))
+    return listing(
+        session,
+        stmt,
+        query,
+        search_columns=[Sensor.name],
+        sort_columns={"id": Sensor.id, "name": Sensor.name, "unit": Sensor.unit},
+        default_sort=Sensor.id,
+        serialize=lambda s: sensor_public(s, settings.entity_host),
+    )
 
 
 @router.get("/{id}/jobs", summary="Get all background jobs related to an asset.")

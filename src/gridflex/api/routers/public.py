@@ -31,8 +31,12 @@ def read_versions(request: Request, settings: SettingsDep) -> dict[str, Any]:
 @router.get("/api/v3_0", summary="Obtain a service listing for this version")
 def read_service_listing(request: Request) -> dict[str, Any]:
     services = [
-        {"endpoint_name": op.get("operationId"), "method": method.upper(), "path": path,
-         "description": op.get("summary", "")}
+        {
+            "endpoint_name": op.get("operationId"),
+            "method": method.upper(),
+            "path": path,
+            "description": op.get("summary", ""),
+        }
         for path, operations in request.app.openapi().get("paths", {}).items()
         if path.startswith("/api/v3_0/")
         for method, op in operations.items()

@@ -40,8 +40,10 @@ def read_sensors(
     include_public_assets: Annotated[bool, Query()] = False,
     unit: Annotated[str | None, Query()] = None,
 ) -> Any:
-    stmt = sa.select(Sensor).join(Asset, Sensor.generic_asset_id == Asset.id).outerjoin(
-        Account, Asset.account_id == Account.id
+    stmt = (
+        sa.select(Sensor)
+        .join(Asset, Sensor.generic_asset_id == Asset.id)
+        .outerjoin(Account, Asset.account_id == Account.id)
     )
     if asset_id is not None:
         asset = get_asset(session, asset_id)
@@ -53,18 +55,30 @@ def read_sensors(
         permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
         where = Asset.account_id == account_id
     else:
-        where = accessible_account_ids(user) if include_consultancy_clients else Asset.account_id == user.account_id
+        where = (
+            accessible_account_ids(user)
+            if include_consultancy_clients
+            else Asset.account_id == user.account_id
+        )
     if include_public_assets:
         where = sa.or_(where, Asset.account_id.is_(None))
     if unit:
         where = sa.and_(where, Sensor.unit == unit)
-    return listing(session, stmt.where(where), query, search_columns=[Sensor.name, Account.name],
-                   sort_columns={"id": Sensor.id, "name": Sensor.name, "unit": Sensor.unit},
-                   default_sort=Sensor.id, serialize=lambda s: sensor_public(s, settings.entity_host))
+    return listing(
+        session,
+        stmt.where(where),
+        query,
+        search_columns=[Sensor.name, Account.name],
+        sort_columns={"id": Sensor.id, "name": Sensor.name, "unit": Sensor.unit},
+        default_sort=Sensor.id,
+        serialize=lambda s: sensor_public(s, settings.entity_host),
+    )
 
 
 @router.post("", status_code=201, summary="Create a new sensor")
-def create_sensor(body: SensorCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+def create_sensor(
+    body: SensorCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
     sensor = sensors.create_sensor(session, body.model_dump(), actor=user)
     return sensor_public(sensor, settings.entity_host)
 
@@ -76,11 +90,16 @@ def read_sensor(sensor: ReadableSensor, settings: SettingsDep) -> dict[str, Any]
 
 @router.patch("/{id}", summary="Update a sensor")
 def update_sensor(
-    sensor: UpdatableSensor, body: SensorUpdate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    sensor: UpdatableSensor,
+    body: SensorUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """Changing unit, resolution or knowledge horizon of a sensor with data re-interprets that data."""
     permissions.require(
-        permissions.can_update_sensor_fields(user, sensor), "Only admins and account-admins can update sensors."
+        permissions.can_update_sensor_fields(user, sensor),
+        "Only admins and account-admins can update sensors.",
     )
     sensors.update_sensor(session, sensor, body.model_dump(exclude_unset=True), actor=user)
     return sensor_public(sensor, settings.entity_host)

@@ -35,9 +35,15 @@ def read_users(
     stmt = stmt.where(User.account_id == target)
     if not include_inactive:
         stmt = stmt.where(User.active.is_(True))
-    return listing(session, stmt, query, search_columns=[User.username, User.email],
-                   sort_columns={"id": User.id, "username": User.username, "email": User.email},
-                   default_sort=User.id, serialize=lambda u: user_public(u, with_account=True))
+    return listing(
+        session,
+        stmt,
+        query,
+        search_columns=[User.username, User.email],
+        sort_columns={"id": User.id, "username": User.username, "email": User.email},
+        default_sort=User.id,
+        serialize=lambda u: user_public(u, with_account=True),
+    )
 
 
 @router.post("", status_code=201, summary="Create new user")
@@ -53,26 +59,43 @@ def read_user(other: ReadableUser) -> dict[str, Any]:
 
 
 @router.patch("/{id}", summary="Update a user.")
-def update_user(other: ReadableUser, body: UserUpdate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+def update_user(
+    other: ReadableUser, body: UserUpdate, user: CurrentUser, session: SessionDep
+) -> dict[str, Any]:
     users.update_user(session, other, body.model_dump(exclude_unset=True), actor=user)
     return {"data": [user_public(other)], **user_public(other)}
 
 
 @router.get("/{id}/auditlog", summary="Get history of user actions.")
-def read_user_auditlog(other: ReadableUser, user: CurrentUser, session: SessionDep, query: ListQueryDep) -> Any:
-    permissions.require(permissions.reads_everything(user) or user.id == other.id
-                        or permissions.can_manage_users_of(user, other.account_id))
+def read_user_auditlog(
+    other: ReadableUser, user: CurrentUser, session: SessionDep, query: ListQueryDep
+) -> Any:
+    permissions.require(
+        permissions.reads_everything(user)
+        or user.id == other.id
+        or permissions.can_manage_users_of(user, other.account_id)
+    )
     stmt = sa.select(AuditLog).where(AuditLog.affected_user_id == other.id)
     # The seed pages audit logs even without `page`.
     paged = ListQuery(query.page or 1, query.per_page, query.filter, query.sort_by, query.sort_dir)
-    return listing(session, stmt, paged, search_columns=[AuditLog.event, AuditLog.active_user_name],
-                   sort_columns={"event_datetime": AuditLog.event_datetime, "event": AuditLog.event},
-                   default_sort=AuditLog.id, serialize=audit_public)
+    return listing(
+        session,
+        stmt,
+        paged,
+        search_columns=[AuditLog.event, AuditLog.active_user_name],
+        sort_columns={"event_datetime": AuditLog.event_datetime, "event": AuditLog.event},
+        default_sort=AuditLog.id,
+        serialize=audit_public,
+    )
 
 
 @router.patch("/{id}/password-reset", summary="Password reset")
 def reset_user_password(other: ReadableUser, user: CurrentUser, session: SessionDep) -> JSON:
     """Set a random password and invalidate every token of the user."""
     users.reset_password(session, other, actor=user)
-    return JSON({"message": "Password reset; all tokens of this user are invalidated.",
-                           "status": "PROCESSED"})
+    return JSON(
+        {
+            "message": "Password reset; all tokens of this user are invalidated.",
+            "status": "PROCESSED",
+        }
+    )

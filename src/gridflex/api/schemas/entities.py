@@ -8,15 +8,20 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from gridflex.api.schemas.fields import Duration, JsonList, JsonObject
+from gridflex.engines.beliefs.knowledge import validate_knowledge_horizon
 from gridflex.store.models import Account, Asset, AuditLog, Sensor, User
 from gridflex.timing import format_duration
 
 _TIMEZONES = available_timezones() | {"UTC"}
+# What a sensor without an explicit knowledge horizon means, in the form the engine stores.
+DEFAULT_KNOWLEDGE_HORIZON = validate_knowledge_horizon({})
 
 
 def _check_timezone(value: str | None) -> str | None:
     if value is not None and value not in _TIMEZONES:
-        raise ValueError(f"Unknown timezone {value!r} (use an IANA name such as 'Europe/Amsterdam').")
+        raise ValueError(
+            f"Unknown timezone {value!r} (use an IANA name such as 'Europe/Amsterdam')."
+        )
     return value
 
 
@@ -229,7 +234,7 @@ def sensor_public(sensor: Sensor, host: str) -> dict[str, Any]:
         "unit": sensor.unit,
         "timezone": sensor.timezone,
         "event_resolution": format_duration(sensor.event_resolution),
-        "knowledge_horizon": sensor.knowledge_horizon or {"fnc": "ex_post", "horizon": "PT0H"},
+        "knowledge_horizon": sensor.knowledge_horizon or dict(DEFAULT_KNOWLEDGE_HORIZON),
         "entity_address": entity_address(sensor, host),
         "generic_asset_id": sensor.generic_asset_id,
         "attributes": sensor.attributes or {},
