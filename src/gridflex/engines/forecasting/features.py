@@ -136,7 +136,9 @@ def calendar_features(index: pd.DatetimeIndex, timezone: str) -> FloatArray:
     """Hour of day (fractional) and weekday (Monday = 0) of each event start, in ``timezone``."""
     local = index.tz_convert(timezone)
     hour = local.hour + local.minute / 60.0 + local.second / 3600.0
-    return np.column_stack([np.asarray(hour, dtype="float64"), local.dayofweek.to_numpy("float64")])
+    return np.column_stack(
+        [np.asarray(hour, dtype="float64"), local.day_of_week.to_numpy("float64")]
+    )
 
 
 def feature_matrix(

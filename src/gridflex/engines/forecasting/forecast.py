@@ -176,6 +176,8 @@ def forecast(
             field="start",
         )
     end_time = _end_time(first_time, n_steps=n_steps, end=end, resolution=res)
+    if series.index[0] >= belief:  # nothing at all before the belief time
+        pipeline.check_history(0, resolution=res, belief=belief)
     window = training_window(options, origin_time)
     n_leads = int((end_time - origin_time) // res)
     grid = build_grid(

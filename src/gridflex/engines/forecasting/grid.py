@@ -51,8 +51,8 @@ def infer_resolution(series: pd.Series, *, field: str) -> pd.Timedelta:
             f"Cannot infer the resolution of {field} from {len(series)} value(s); pass resolution.",
             field="resolution",
         )
-    steps = np.diff(series.index.asi8)
-    return pd.Timedelta(int(steps[steps > 0].min()), unit="ns")
+    steps = series.index[1:] - series.index[:-1]
+    return pd.Timedelta(steps[steps > pd.Timedelta(0)].min())
 
 
 def check_resolution(resolution: timedelta | pd.Timedelta) -> pd.Timedelta:

@@ -13,18 +13,20 @@ import numpy as np
 import sklearn
 from numpy.typing import NDArray
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: Gradient-boosting settings: fixed seed and no early stopping, so that the
 #: same data always gives the same model (early stopping would draw a random
-#: validation split); 200 shallow-ish trees keep a year of 15-minute data
-#: well within a few seconds.
+#: validation split). 200 trees of at most 15 leaves fit a year of 15-minute
+#: data in well under a second per model; on the benchmark series they were
+#: as accurate as 31 leaves and faster.
 BOOSTED_PARAMS: dict[str, Any] = {
     "max_iter": 200,
     "learning_rate": 0.1,
-    "max_leaf_nodes": 31,
+    "max_leaf_nodes": 15,
     "min_samples_leaf": 20,
     "l2_regularization": 0.0,
     "early_stopping": False,
@@ -91,14 +93,30 @@ class BoostedModel:
         loss). ``None`` fits one model with the squared error (the mean).
     params : mapping, optional
         Overrides of :data:`BOOSTED_PARAMS`.
+    threads : int or None
+        OpenMP threads per fit and predict; ``None`` leaves scikit-learn's
+        default (all cores).
+
+    Notes
+    -----
+    One thread by default: the boosting loop synchronises its OpenMP threads
+    hundreds of times per tree, and when another process holds a core the
+    waiting threads stall it (a 1 s fit took over 40 s on a busy 2-core
+    machine). Parallelism comes from running forecast jobs in several workers.
     """
 
     def __init__(
-        self, *, quantiles: Sequence[float] | None = None, params: Mapping[str, Any] | None = None
+        self,
+        *,
+        quantiles: Sequence[float] | None = None,
+        params: Mapping[str, Any] | None = None,
+        threads: int | None = 1,
     ) -> None:
         self.quantiles = tuple(sorted(quantiles)) if quantiles is not None else None
         self.params = {**BOOSTED_PARAMS, **(params or {})}
+        self.threads = threads
         self._models: list[HistGradientBoostingRegressor] = []
+        self.used_columns: NDArray[np.bool_] = np.ones(0, dtype=bool)
 
     def fit(self, features: FloatArray, target: FloatArray) -> BoostedModel:
         """Fit on a feature matrix (NaN = missing) and observed target values."""
@@ -106,16 +124,24 @@ class BoostedModel:
             losses: list[dict[str, Any]] = [{"loss": "squared_error"}]
         else:
             losses = [{"loss": "quantile", "quantile": q} for q in self.quantiles]
-        self._models = [
-            HistGradientBoostingRegressor(**self.params, **loss).fit(features, target)
-            for loss in losses
-        ]
+        # A column without any value (e.g. last week's load when the history
+        # is shorter than a week) carries nothing and cannot be binned: leave it out.
+        self.used_columns = np.asarray(~np.isnan(features).all(axis=0), dtype=bool)
+        with threadpool_limits(limits=self.threads, user_api="openmp"):
+            self._models = [
+                HistGradientBoostingRegressor(**self.params, **loss).fit(
+                    features[:, self.used_columns], target
+                )
+                for loss in losses
+            ]
         return self
 
     def predict(self, features: FloatArray) -> FloatArray:
         """Point forecast: the mean model, or the median when fitted for quantiles."""
         if self.quantiles is None:
-            return np.asarray(self._models[0].predict(features), dtype="float64")
+            with threadpool_limits(limits=self.threads, user_api="openmp"):
+                prediction = self._models[0].predict(features[:, self.used_columns])
+            return np.asarray(prediction, dtype="float64")
         quantiles = self.predict_quantiles(features)
         if 0.5 not in quantiles:
             raise ValueError("predict needs the 0.5 quantile among the fitted quantiles")
@@ -130,7 +156,9 @@ class BoostedModel:
         """
         if self.quantiles is None:
             raise ValueError("this model was fitted for a point forecast, not quantiles")
-        stacked = np.sort(np.vstack([m.predict(features) for m in self._models]), axis=0)
+        with threadpool_limits(limits=self.threads, user_api="openmp"):
+            predictions = [m.predict(features[:, self.used_columns]) for m in self._models]
+        stacked = np.sort(np.vstack(predictions), axis=0)
         return {q: stacked[i].astype("float64") for i, q in enumerate(self.quantiles)}
 
     def describe(self) -> dict[str, Any]:
@@ -139,5 +167,6 @@ class BoostedModel:
             "estimator": "sklearn.ensemble.HistGradientBoostingRegressor",
             "sklearn_version": sklearn.__version__,
             "quantiles": list(self.quantiles) if self.quantiles is not None else None,
+            "threads": self.threads,
             **self.params,
         }

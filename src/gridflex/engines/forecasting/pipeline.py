@@ -86,7 +86,8 @@ def train(
     last = min(origin, grid.ceil_position(window[1]))
     rows = np.arange(first, max(first, last), dtype=np.int64)
     rows = rows[~np.isnan(grid.target[rows])]
-    _check_history(ws, n_found=len(rows), origin=origin)
+    belief = grid.index[0] + origin * grid.resolution
+    check_history(len(rows), resolution=grid.resolution, belief=belief)
     params = {
         "model": options.model,
         "version": MODEL_VERSION,
@@ -108,7 +109,9 @@ def train(
     quantiles = options.quantiles if options.probabilistic else None
     boosted = BoostedModel(quantiles=quantiles, params=options.model_params)
     boosted.fit(features, grid.target[rows])
-    params.update(boosted.describe(), features=ws.spec.names(), leads=list(leads))
+    names = ws.spec.names()
+    used = [name for name, keep in zip(names, boosted.used_columns, strict=True) if keep]
+    params.update(boosted.describe(), features=used, leads=list(leads))
     return TrainedModel(boosted, *window, first, len(rows), params)
 
 
@@ -135,16 +138,15 @@ def predict(
     return quantiles[0.5], quantiles
 
 
-def _check_history(ws: Workspace, *, n_found: int, origin: int) -> None:
-    grid = ws.grid
-    needed = int(pd.Timedelta(MIN_TRAIN_PERIOD) // grid.resolution)
+def check_history(n_found: int, *, resolution: pd.Timedelta, belief: pd.Timestamp) -> None:
+    """Refuse to train on fewer than :data:`MIN_TRAIN_PERIOD` worth of known values."""
+    needed = int(pd.Timedelta(MIN_TRAIN_PERIOD) // resolution)
     if n_found >= needed:
         return
-    belief = grid.index[0] + origin * grid.resolution
     raise InsufficientHistoryError(
         f"Forecasting needs at least {MIN_TRAIN_PERIOD.days} days of history before the belief "
-        f"time {belief.isoformat()}: {needed} values at {format_duration(grid.resolution)}; "
-        f"found {n_found} known value(s) ({format_duration(n_found * grid.resolution)}) "
+        f"time {belief.isoformat()}: {needed} values at {format_duration(resolution)}; "
+        f"found {n_found} known value(s) ({format_duration(n_found * resolution)}) "
         f"in the training window."
     )
 
