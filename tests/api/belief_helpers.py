@@ -30,8 +30,15 @@ class Owned:
         return f"/api/v3_0/sensors/{self.sensor_id}/data"
 
 
-def owned_sensor(world: Any, *, unit: str = "kW", resolution: str = "PT15M", roles: list[str] | None = None,
-                 asset_attributes: dict | None = None, **fields: Any) -> Owned:
+def owned_sensor(
+    world: Any,
+    *,
+    unit: str = "kW",
+    resolution: str = "PT15M",
+    roles: list[str] | None = None,
+    asset_attributes: dict | None = None,
+    **fields: Any,
+) -> Owned:
     account = world.account()
     actor = world.user(account, roles=roles)
     asset = world.asset(account, **({"attributes": asset_attributes} if asset_attributes else {}))
@@ -51,8 +58,13 @@ def us(text: str) -> int:
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
-def body(values: list, start: str = "2026-11-23T00:00:00+01:00", duration: str = "PT1H", unit: str = "kW",
-         **extra: Any) -> dict[str, Any]:
+def body(
+    values: list,
+    start: str = "2026-11-23T00:00:00+01:00",
+    duration: str = "PT1H",
+    unit: str = "kW",
+    **extra: Any,
+) -> dict[str, Any]:
     return {"values": values, "start": start, "duration": duration, "unit": unit, **extra}
 
 

@@ -3,48 +3,56 @@
 Write a frame of beliefs in one call (``write_beliefs``), post a regular series as
 clients send it (``post_series``: units, resolution, belief timing), and read one or
 many sensors over a window with the belief filters, already resampled and converted
-(``read_series``, ``read_frame``). The caller owns the transaction.
+(``read_series``, ``read_frame``). The caller owns the transaction: a request that
+fails half-way leaves nothing behind once its transaction is rolled back.
+
+Which belief counts as "most recent" is defined once, in ``gridflex.store.queries.beliefs``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import psycopg
 from sqlalchemy.orm import Session
 
 from gridflex.engines.beliefs.knowledge import knowledge_times_us
-from gridflex.engines.beliefs.resample import downsample, upsample
-from gridflex.errors import InvalidReplacementError, ResolutionError, ValidationError
+from gridflex.engines.beliefs.resample import bin_events, downsample, upsample
+from gridflex.errors import ConflictError, InvalidReplacementError, ValidationError
+from gridflex.services.belief_checks import (  # noqa: F401 - part of this module's interface
+    check_alignment,
+    check_signs,
+    from_us,
+    is_extensive,
+    misaligned,
+    resolution_factor,
+    td_us,
+    to_us,
+)
 from gridflex.store.models import DataSource, Sensor
 from gridflex.store.queries import beliefs as q
-from gridflex.timing import to_utc, utcnow
-from gridflex.units import convert, is_energy_unit
+from gridflex.timing import format_duration, to_utc, utcnow
+from gridflex.units import convert
 
-US = 1_000_000
 _RTOL = 1e-9  # values equal up to float noise from unit conversion count as the same
-
-
-def to_us(moment: datetime) -> int:
-    delta = to_utc(moment) - datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
-    return (delta.days * 86_400 + delta.seconds) * US + delta.microseconds
-
-
-def td_us(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * US + delta.microseconds
+INSTANT_READ_STEP = timedelta(
+    minutes=15
+)  # grid for reading instantaneous sensors without a resolution
+MAX_VALUES = 2_000_000  # per read: a bigger grid asks for a coarser resolution
 
 
 @dataclass
 class BeliefFrame:
-    """Beliefs to write: one entry per (event, belief time, probability)."""
+    """Beliefs to write: one entry per (event, belief time, probability); NaN values are skipped."""
 
     event_starts_us: np.ndarray
     values: np.ndarray
-    belief_times_us: np.ndarray
-    cumulative_probabilities: np.ndarray | None = None  # default 0.5 everywhere
+    belief_times_us: np.ndarray | int
+    cumulative_probabilities: np.ndarray | float | None = None  # default 0.5 everywhere
 
 
 @dataclass
@@ -81,41 +89,41 @@ def write_beliefs(
 ) -> WriteResult:
     """Store what is new; refuse (and store nothing) if a belief would be replaced by another value.
 
-    New means: not equal to this source's most recent belief about the event, and
-    not already stored with the same event, belief time, source and probability.
+    New means: not equal to this source's most recent belief about the event (for
+    median beliefs, cumulative probability 0.5), and not already stored under the
+    same event, belief time, source and probability. The same key with another
+    value raises ``InvalidReplacementError``: history is never overwritten.
     """
-    n = len(frame.values)
+    starts, values, belief_times, probs = _normalised(frame)
+    n = len(values)
     if n == 0:
         return WriteResult(0, 0)
-    starts = np.asarray(frame.event_starts_us, dtype=np.int64)
-    values = np.asarray(frame.values, dtype=float)
-    belief_times = np.broadcast_to(np.asarray(frame.belief_times_us, dtype=np.int64), (n,))
-    probs = np.broadcast_to(
-        np.asarray(
-            0.5 if frame.cumulative_probabilities is None else frame.cumulative_probabilities,
-            dtype=float,
-        ),
-        (n,),
-    )
     lo, hi = int(starts.min()), int(starts.max()) + 1
-    keep = np.ones(n, dtype=bool)
-    if np.all(probs == 0.5):  # probabilistic frames are compared by their own keys only
-        ex_starts, ex_values, _ = q.most_recent(
-            session, sensor.id, lo, hi, q.BeliefFilter(source_ids=[source.id])
+    step = td_us(sensor.event_resolution)
+    picked = q.most_recent(
+        session,
+        sensor.id,
+        lo,
+        hi,
+        q.BeliefFilter(source_ids=[source.id]),
+        max_events=(hi - 1 - lo) // step + 1 if step else None,
+    )
+    new = np.ones(n, dtype=bool)
+    median = probs == 0.5
+    if median.any():
+        new[median] = ~_unchanged(picked, starts[median], values[median])
+    if new.any() and len(picked.starts_us):  # a source without beliefs here cannot collide
+        new &= ~_same_key_stored(
+            session, sensor, source, starts, belief_times, probs, values, new, lo, hi
         )
-        keep &= ~_matches(ex_starts, ex_values, starts, values)
-    keep &= ~_same_key_checked(
-        session, sensor.id, source.id, starts, belief_times, probs, values, keep, lo, hi
-    )
-    rows = np.empty(
-        int(keep.sum()),
-        dtype=[
-            (c, "f8" if c in ("cumulative_probability", "event_value") else "i8") for c in q.COLUMNS
-        ],
-    )
+    keep = np.flatnonzero(new)
+    rows = np.empty(len(keep), dtype=q.ROW_DTYPE)
     if len(rows):
         known = knowledge_times_us(
-            starts[keep], resolution=sensor.event_resolution, spec=sensor.knowledge_horizon
+            starts[keep],
+            resolution=sensor.event_resolution,
+            spec=sensor.knowledge_horizon,
+            timezone=sensor.timezone,
         )
         rows["sensor_id"] = sensor.id
         rows["event_start_us"] = starts[keep]
@@ -124,25 +132,85 @@ def write_beliefs(
         rows["cumulative_probability"] = probs[keep]
         rows["belief_horizon_us"] = known - belief_times[keep]
         rows["event_value"] = values[keep]
-        q.insert(session, rows)
+        try:
+            q.insert(session, rows)
+        except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
+            raise ConflictError(
+                "Another request stored beliefs with the same event, belief time and source at the same "
+                "moment; nothing of this request was stored. Please retry."
+            ) from exc
     return WriteResult(len(rows), n - len(rows))
 
 
-def _matches(
-    ex_starts: np.ndarray, ex_values: np.ndarray, starts: np.ndarray, values: np.ndarray
-) -> np.ndarray:
-    """Which new (start, value) pairs equal the existing most recent value of their event."""
-    if len(ex_starts) == 0:
-        return np.zeros(len(starts), dtype=bool)
-    idx = np.clip(np.searchsorted(ex_starts, starts), 0, len(ex_starts) - 1)
-    found = ex_starts[idx] == starts
-    return found & np.isclose(ex_values[idx], values, rtol=_RTOL, atol=0.0)
+def _normalised(frame: BeliefFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arrays of equal length without NaN values and without repeated keys."""
+    values = np.asarray(frame.values, dtype=float)
+    n = len(values)
+    starts = np.asarray(frame.event_starts_us, dtype=np.int64)
+    belief_times = np.broadcast_to(np.asarray(frame.belief_times_us, dtype=np.int64), (n,))
+    probs = np.broadcast_to(
+        np.asarray(
+            0.5 if frame.cumulative_probabilities is None else frame.cumulative_probabilities,
+            dtype=float,
+        ),
+        (n,),
+    )
+    present = ~np.isnan(values)
+    starts, values, belief_times, probs = (
+        starts[present],
+        values[present],
+        belief_times[present],
+        probs[present],
+    )
+    order = np.lexsort((probs, belief_times, starts))
+    starts, values, belief_times, probs = (
+        starts[order],
+        values[order],
+        belief_times[order],
+        probs[order],
+    )
+    repeated = (np.diff(starts) == 0) & (np.diff(belief_times) == 0) & (np.diff(probs) == 0)
+    if repeated.any():
+        clash = repeated & ~np.isclose(values[1:], values[:-1], rtol=_RTOL, atol=0.0)
+        if clash.any():
+            i = int(np.flatnonzero(clash)[0])
+            raise ValidationError(
+                f"The data hold two different values ({float(values[i])!r} and {float(values[i + 1])!r}) for the event at "
+                f"{from_us(starts[i]).isoformat()} with the same belief time.",
+                field="values",
+            )
+        unique = np.concatenate([[True], ~repeated])
+        starts, values, belief_times, probs = (
+            starts[unique],
+            values[unique],
+            belief_times[unique],
+            probs[unique],
+        )
+    return starts, values, belief_times, probs
 
 
-def _same_key_checked(
+def _unchanged(picked: q.Picked, starts: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which new values (sorted by event, then belief time) repeat the value believed just before.
+
+    That is the stored most recent value for the first new belief about an event,
+    and the previous new belief for later ones (a frame may hold a history).
+    """
+    unchanged = np.zeros(len(starts), dtype=bool)
+    if len(picked.starts_us):
+        idx = np.clip(np.searchsorted(picked.starts_us, starts), 0, len(picked.starts_us) - 1)
+        found = picked.starts_us[idx] == starts
+        unchanged = found & np.isclose(picked.values[idx], values, rtol=_RTOL, atol=0.0)
+    follows = np.r_[False, starts[1:] == starts[:-1]]
+    if follows.any():
+        previous = np.r_[np.nan, values[:-1]]
+        unchanged[follows] = np.isclose(previous[follows], values[follows], rtol=_RTOL, atol=0.0)
+    return unchanged
+
+
+def _same_key_stored(
     session: Session,
-    sensor_id: int,
-    source_id: int,
+    sensor: Sensor,
+    source: DataSource,
     starts: np.ndarray,
     belief_times: np.ndarray,
     probs: np.ndarray,
@@ -153,90 +221,38 @@ def _same_key_checked(
 ) -> np.ndarray:
     """Mark candidates already stored under the same key; raise if one holds another value."""
     already = np.zeros(len(starts), dtype=bool)
-    if not candidates.any():
-        return already
     bt = belief_times[candidates]
-    flt = q.BeliefFilter(source_ids=[source_id])
-    existing = [
-        row
-        for row in q.beliefs_in(session, sensor_id, lo, hi, flt)
-        if bt.min() <= row[1] <= bt.max()
-    ]
-    if not existing:
+    flt = q.BeliefFilter(source_ids=[source.id], belief_times_us=(int(bt.min()), int(bt.max())))
+    existing = q.beliefs_in(session, sensor.id, lo, hi, flt)
+    if len(existing) == 0:
         return already
-    stored = {(row[0], row[1], row[3]): row[5] for row in existing}
-    for i in np.flatnonzero(candidates):
-        key = (int(starts[i]), int(belief_times[i]), float(probs[i]))
-        if key in stored:
-            if not np.isclose(stored[key], values[i], rtol=_RTOL, atol=0.0):
-                moment = pd.Timestamp(key[0], unit="us", tz="UTC").isoformat()
-                raise InvalidReplacementError(
-                    f"A belief about the event at {moment} with the same belief time and source already "
-                    f"holds {stored[key]!r}; post changed values with a later belief time instead. "
-                    "Nothing of this request was stored."
-                )
-            already[i] = True
+    index = np.flatnonzero(candidates)
+    mine = pd.DataFrame(
+        {"s": starts[index], "b": belief_times[index], "p": probs[index], "i": index}
+    )
+    theirs = pd.DataFrame(
+        {
+            "s": existing["event_start_us"],
+            "b": existing["belief_time_us"],
+            "p": existing["cumulative_probability"],
+            "v": existing["event_value"],
+        }
+    )
+    both = mine.merge(theirs, on=["s", "b", "p"], how="inner")
+    if both.empty:
+        return already
+    i, stored = both["i"].to_numpy(), both["v"].to_numpy()
+    differs = ~np.isclose(stored, values[i], rtol=_RTOL, atol=0.0)
+    if differs.any():
+        k = int(np.flatnonzero(differs)[0])
+        raise InvalidReplacementError(
+            f"A belief about the event at {from_us(starts[i[k]], sensor.timezone).isoformat()} with the same "
+            f"belief time ({from_us(belief_times[i[k]], sensor.timezone).isoformat()}) and source already holds "
+            f"{float(stored[k])!r}, not {float(values[i[k]])!r}; post changed values with a later belief time instead. "
+            "Nothing of this request was stored."
+        )
+    already[i] = True
     return already
-
-
-def resolution_factor(posted: timedelta, required: timedelta) -> tuple[str, int]:
-    """How posted data map onto the sensor's resolution: ("same"|"up"|"down", factor)."""
-    if required == timedelta(0) or posted == required:
-        return "same", 1
-    ratio = posted / required
-    if ratio > 1 and abs(ratio - round(ratio)) < 1e-9:
-        return "up", round(ratio)
-    inverse = required / posted
-    if inverse > 1 and abs(inverse - round(inverse)) < 1e-9:
-        return "down", round(inverse)
-    raise ResolutionError(
-        f"Resolution of {posted} is incompatible with the sensor's required resolution of {required}.",
-        field="duration",
-    )
-
-
-def check_alignment(
-    moment: datetime, resolution: timedelta, timezone: str, *, field: str = "start"
-) -> None:
-    """Refuse a start that is off the resolution grid (counted from local midnight for sub-daily steps)."""
-    seconds = resolution.total_seconds()
-    if seconds <= 0 or 86_400 % seconds:
-        return
-    local = moment.astimezone(ZoneInfo(timezone))
-    utc = to_utc(moment)
-    since_local_midnight = (
-        local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / US
-    )
-    since_utc_midnight = utc.hour * 3600 + utc.minute * 60 + utc.second + utc.microsecond / US
-    if since_local_midnight % seconds and since_utc_midnight % seconds:
-        raise ValidationError(
-            f"Start {moment.isoformat()} is not aligned to the resolution of {resolution} "
-            f"(use e.g. {_floor(moment, resolution).isoformat()}).",
-            field=field,
-        )
-
-
-def _floor(moment: datetime, resolution: timedelta) -> datetime:
-    step = td_us(resolution)
-    floored = to_us(moment) // step * step
-    return pd.Timestamp(floored, unit="us", tz="UTC").tz_convert(moment.tzinfo).to_pydatetime()
-
-
-def check_signs(sensor: Sensor, values: np.ndarray) -> None:
-    """Pure producers/consumers refuse values of the wrong sign (consumption positive)."""
-    attributes = sensor.attributes or {}
-    flip = attributes.get("consumption_is_positive") is False
-    signed = -values if flip else values
-    if attributes.get("is_pure_consumer") and np.any(signed < 0):
-        raise ValidationError(
-            f"Sensor {sensor.id} measures a pure consumer: production (negative) values are refused.",
-            field="values",
-        )
-    if attributes.get("is_pure_producer") and np.any(signed > 0):
-        raise ValidationError(
-            f"Sensor {sensor.id} measures a pure producer: consumption (positive) values are refused.",
-            field="values",
-        )
 
 
 def post_series(
@@ -252,27 +268,34 @@ def post_series(
     horizon: timedelta | None = None,
     now: datetime | None = None,
 ) -> WriteResult:
-    """Store a regular series the way clients post it (seed 003: values, start, duration, prior, horizon)."""
+    """Store a regular series the way clients post it (seed 003: values, start, duration, prior, horizon).
+
+    The posted resolution (duration / number of values) must equal the sensor's,
+    or be a whole multiple of it (upsampled) or a whole divisor (downsampled);
+    ``null`` values are skipped.
+    """
     data = np.array([np.nan if v is None else v for v in values], dtype=float)
     if len(data) == 0:
         raise ValidationError("values must contain at least one value.", field="values")
     if duration <= timedelta(0):
         raise ValidationError("duration must be positive.", field="duration")
-    posted_resolution = duration / len(data)
+    posted = duration / len(data)
     required = sensor.event_resolution
-    direction, factor = resolution_factor(posted_resolution, required)
-    check_alignment(
-        start, required if required > timedelta(0) else posted_resolution, sensor.timezone
-    )
-    converted = convert(data, unit, sensor.unit, resolution=posted_resolution)
-    if direction != "same":
-        energy = is_energy_unit(sensor.unit)
-        converted = (
-            upsample(converted, factor, energy_like=energy)
-            if direction == "up"
-            else downsample(converted, factor, energy_like=energy)
-        )
-    step = required if required > timedelta(0) else posted_resolution
+    kind, factor = resolution_factor(posted, required)
+    step = required if required > timedelta(0) else posted
+    check_alignment(start, step, sensor.timezone)
+    converted = convert(data, unit, sensor.unit, resolution=posted)
+    extensive = is_extensive(sensor.unit)
+    if kind == "coarser":
+        converted = upsample(converted, factor, energy_like=extensive)
+    elif kind == "finer":
+        if len(converted) % factor:
+            raise ValidationError(
+                f"{len(converted)} values of {format_duration(posted)} do not fill whole steps of the sensor's "
+                f"resolution ({format_duration(required)}); send a multiple of {factor} values.",
+                field="values",
+            )
+        converted = downsample(converted, factor, energy_like=extensive)
     starts = to_us(start) + np.arange(len(converted), dtype=np.int64) * td_us(step)
     present = ~np.isnan(converted)
     starts, converted = starts[present], converted[present]
@@ -291,7 +314,7 @@ def belief_times_for(
     horizon: timedelta | None,
     now: datetime,
 ) -> np.ndarray:
-    """Seed 003: prior -> that time; horizon -> knowledge time - horizon per event; both -> the earliest."""
+    """Seed 003: neither -> now; prior -> that time; horizon -> knowledge time - horizon per event; both -> the earliest."""
     if prior is None and horizon is None:
         return np.full(len(starts_us), to_us(now), dtype=np.int64)
     candidates = []
@@ -299,7 +322,10 @@ def belief_times_for(
         candidates.append(np.full(len(starts_us), to_us(prior), dtype=np.int64))
     if horizon is not None:
         known = knowledge_times_us(
-            starts_us, resolution=sensor.event_resolution, spec=sensor.knowledge_horizon
+            starts_us,
+            resolution=sensor.event_resolution,
+            spec=sensor.knowledge_horizon,
+            timezone=sensor.timezone,
         )
         candidates.append(known - td_us(horizon))
     return np.minimum.reduce(candidates)
@@ -317,42 +343,45 @@ def read_series(
     horizon: timedelta | None = None,
     source_ids: list[int] | None = None,
 ) -> Series:
-    """The most recent belief per event in [start, start + duration), resampled and converted."""
-    native = (
-        sensor.event_resolution
-        if sensor.event_resolution > timedelta(0)
-        else (resolution or timedelta(minutes=15))
-    )
-    target = resolution or native
-    direction, factor = resolution_factor(target, native)
-    check_alignment(start, native, sensor.timezone)
-    n = int(duration / native)
-    if n * native != duration:
-        raise ValidationError(
-            f"duration {duration} is not a whole number of {native} steps.", field="duration"
-        )
+    """The most recent belief per event in [start, start + duration), resampled and converted.
+
+    ``horizon`` keeps beliefs recorded at least that long before their event's
+    knowledge time; ``prior`` keeps beliefs recorded at or before that moment.
+    """
+    native = sensor.event_resolution
+    target = resolution or (native if native > timedelta(0) else INSTANT_READ_STEP)
+    kind, factor = resolution_factor(target, native) if native > timedelta(0) else ("same", 1)
+    check_alignment(start, target, sensor.timezone)
+    if kind == "finer":
+        check_alignment(start, native, sensor.timezone)
+    n = _steps(duration, target, "resolution" if resolution else "duration")
     flt = q.BeliefFilter(
         prior_us=None if prior is None else to_us(prior),
         min_horizon_us=None if horizon is None else td_us(horizon),
         source_ids=source_ids,
     )
-    start_us = to_us(start)
-    starts, values, sources = q.most_recent(
-        session, sensor.id, start_us, start_us + n * td_us(native), flt
-    )
-    grid = np.full(n, np.nan)
-    slots = (starts - start_us) // td_us(native)
-    on_grid = (starts - start_us) % td_us(native) == 0
-    grid[slots[on_grid]] = values[on_grid]
-    energy = is_energy_unit(sensor.unit)
-    if direction == "up":  # asking for a coarser resolution than stored
-        if n % factor:
-            raise ValidationError(
-                f"duration is not a whole number of {target} steps.", field="resolution"
-            )
-        grid = downsample(grid, factor, energy_like=energy)
-    elif direction == "down":
-        grid = upsample(grid, factor, energy_like=energy)
+    start_us, extensive = to_us(start), is_extensive(sensor.unit)
+    end_us = start_us + n * td_us(target)
+    if native <= timedelta(0):
+        picked = q.most_recent(session, sensor.id, start_us, end_us, flt)
+        grid = bin_events(
+            picked.starts_us - start_us,
+            picked.values,
+            step_us=td_us(target),
+            n=n,
+            energy_like=extensive,
+        )
+    else:
+        n_native = _steps(duration, native, "duration")
+        picked = q.most_recent(session, sensor.id, start_us, end_us, flt, max_events=n_native)
+        grid = np.full(n_native, np.nan)
+        offsets = picked.starts_us - start_us
+        on_grid = offsets % td_us(native) == 0
+        grid[offsets[on_grid] // td_us(native)] = picked.values[on_grid]
+        if kind == "coarser":  # asking for a coarser resolution than stored
+            grid = downsample(grid, factor, energy_like=extensive)
+        elif kind == "finer":
+            grid = upsample(grid, factor, energy_like=extensive)
     out_unit = unit or sensor.unit
     grid = convert(grid, sensor.unit, out_unit, resolution=target)
     return Series(
@@ -360,8 +389,24 @@ def read_series(
         resolution=target,
         values=grid,
         unit=out_unit,
-        source_ids=np.unique(sources),
+        source_ids=np.unique(picked.source_ids),
     )
+
+
+def _steps(duration: timedelta, step: timedelta, name: str) -> int:
+    if td_us(duration) % td_us(step):
+        raise ValidationError(
+            f"duration {format_duration(duration)} is not a whole number of {format_duration(step)} steps.",
+            field=name,
+        )
+    n = td_us(duration) // td_us(step)
+    if n > MAX_VALUES:
+        raise ValidationError(
+            f"{n} values of {format_duration(step)} are more than one request returns ({MAX_VALUES}); "
+            "ask for a shorter duration or a coarser resolution.",
+            field=name,
+        )
+    return n
 
 
 def read_frame(
@@ -387,9 +432,16 @@ def read_frame(
         ).values
         for sensor in sensors
     }
-    index = pd.date_range(to_utc(start), periods=int(duration / resolution), freq=resolution)
+    index = pd.date_range(
+        to_utc(start), periods=td_us(duration) // td_us(resolution), freq=resolution
+    )
     return pd.DataFrame(columns, index=index)
 
 
 def delete_data(session: Session, sensor: Sensor) -> int:
     return q.delete_sensor_data(session, sensor.id)
+
+
+def delete_orphans(session: Session) -> int:
+    """Remove beliefs of deleted sensors or sources (for code paths that delete those in bulk)."""
+    return q.delete_orphans(session)

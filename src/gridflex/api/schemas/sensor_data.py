@@ -52,9 +52,19 @@ class Timing(BaseModel):
             raise ValueError("duration must be positive.")
         return value
 
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _unit(cls, value: Any) -> Any:
+        if not isinstance(value, str):  # "" is allowed: dimensionless
+            raise ValueError("Not a valid unit (e.g. kW, MWh, EUR/MWh, or '' for dimensionless).")
+        return value.strip()
+
 
 class SensorDataPost(Timing):
+    """Seed 003 time series: ``values`` over [start, start + duration), evenly spaced."""
+
     values: list[Any]
+    source: int | str | None = None  # another data source; only for those allowed to name one
 
     @field_validator("values")
     @classmethod
@@ -62,10 +72,12 @@ class SensorDataPost(Timing):
         if not values:
             raise ValueError("values must contain at least one value.")
         for i, value in enumerate(values):
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"values[{i}] = {value!r} is not a valid (finite) number.")
+            kind = type(value)
+            if kind is float:
+                if not math.isfinite(value):
+                    raise ValueError(f"values[{i}] = {value!r} is not a finite number.")
+            elif kind is not int and value is not None:
+                raise ValueError(f"values[{i}] = {value!r} is not a valid number.")
         return values
 
 
@@ -78,6 +90,13 @@ class SensorDataQuery(Timing):
     def _resolution(cls, value: Any) -> Any:
         return None if value in (None, "") else _duration(value, "resolution")
 
+    @field_validator("resolution")
+    @classmethod
+    def _positive_resolution(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("resolution must be positive.")
+        return value
+
     @field_validator("source", mode="before")
     @classmethod
     def _sources(cls, value: Any) -> Any:
@@ -85,3 +104,16 @@ class SensorDataQuery(Timing):
             return None
         items = value if isinstance(value, list) else str(value).split(",")
         return [str(item).strip() for item in items if str(item).strip()]
+
+
+class SensorStatsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    event_start_time: datetime | None = None
+    event_end_time: datetime | None = None
+    sort_keys: bool = True
+
+    @field_validator("event_start_time", "event_end_time", mode="before")
+    @classmethod
+    def _aware(cls, value: Any, info: Any) -> Any:
+        return None if value in (None, "") else _datetime(value, info.field_name)

@@ -1,13 +1,21 @@
-"""Set-based SQL for the beliefs table: most recent belief per event, collisions, bulk insert.
+"""Set-based SQL for the beliefs table: most recent belief per event, stats, bulk insert.
 
-Both statements that matter are driven by the primary key
+Every statement is driven by the primary key
 (sensor_id, event_start_us, belief_time_us, source_id, cumulative_probability):
-a range scan over one sensor's events, then one row per event picked by
-``DISTINCT ON`` (PostgreSQL) or ``ROW_NUMBER()`` (SQLite).
+a range scan over one sensor's events. Rows travel as numpy arrays (``belief_io``).
 
-Which belief is "most recent": the latest belief time; among beliefs made at the
-same time, the one whose cumulative probability is closest to 0.5 (the median);
-then the highest source id (the newest source). This order is deterministic.
+Which belief is "most recent" (one rule, used by every read, deterministic):
+
+1. the latest belief time;
+2. then the cumulative probability closest to 0.5 (a median beats a quantile);
+3. then the highest source id (the newer source);
+4. then the lower cumulative probability (0.4 before 0.6).
+
+Reading most recent beliefs takes a fast path first: when no event in the window
+has more than one (filtered) belief, a plain scan in key order is the answer. Only
+otherwise is the window reduced in SQL (``DISTINCT ON`` on PostgreSQL,
+``ROW_NUMBER()`` on SQLite), and the scan is cut short by a LIMIT as soon as it
+holds more rows than the window has events.
 """
 
 from __future__ import annotations
@@ -19,16 +27,23 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-_ORDER = "belief_time_us DESC, abs(cumulative_probability - 0.5), source_id DESC"
-COLUMNS = (
-    "sensor_id",
-    "event_start_us",
-    "belief_time_us",
-    "source_id",
-    "cumulative_probability",
-    "belief_horizon_us",
-    "event_value",
+from gridflex.store.queries.belief_io import copy_in, fetch, is_postgres, rows_of
+
+ORDER = (
+    "belief_time_us DESC, abs(cumulative_probability - 0.5), source_id DESC, cumulative_probability"
 )
+KINDS = {
+    "sensor_id": "i4",
+    "event_start_us": "i8",
+    "belief_time_us": "i8",
+    "source_id": "i4",
+    "cumulative_probability": "f8",
+    "belief_horizon_us": "i8",
+    "event_value": "f8",
+}
+COLUMNS = tuple(KINDS)
+ROW_DTYPE = np.dtype([(name, kind) for name, kind in KINDS.items()])
+_PICKED = [("event_start_us", "i8"), ("event_value", "f8"), ("source_id", "i4")]
 
 
 @dataclass(frozen=True)
@@ -38,19 +53,32 @@ class BeliefFilter:
     prior_us: int | None = None  # recorded at or before this moment
     min_horizon_us: int | None = None  # recorded at least this long before knowledge time
     source_ids: Sequence[int] | None = None
+    belief_times_us: tuple[int, int] | None = None  # belief time within [lo, hi]
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The most recent belief per event: event starts [µs], values and source ids."""
+
+    starts_us: np.ndarray
+    values: np.ndarray
+    source_ids: np.ndarray
 
 
 def _where(
     sensor_id: int, start_us: int, end_us: int, flt: BeliefFilter
-) -> tuple[str, dict[str, object]]:
+) -> tuple[str, dict[str, int]]:
     clauses = ["sensor_id = :sensor_id", "event_start_us >= :start_us", "event_start_us < :end_us"]
-    params: dict[str, object] = {"sensor_id": sensor_id, "start_us": start_us, "end_us": end_us}
+    params = {"sensor_id": int(sensor_id), "start_us": int(start_us), "end_us": int(end_us)}
     if flt.prior_us is not None:
         clauses.append("belief_time_us <= :prior_us")
-        params["prior_us"] = flt.prior_us
+        params["prior_us"] = int(flt.prior_us)
     if flt.min_horizon_us is not None:
         clauses.append("belief_horizon_us >= :min_horizon_us")
-        params["min_horizon_us"] = flt.min_horizon_us
+        params["min_horizon_us"] = int(flt.min_horizon_us)
+    if flt.belief_times_us is not None:
+        clauses.append("belief_time_us BETWEEN :bt_lo AND :bt_hi")
+        params["bt_lo"], params["bt_hi"] = (int(t) for t in flt.belief_times_us)
     if flt.source_ids is not None:
         ids = [int(i) for i in flt.source_ids] or [-1]
         clauses.append(f"source_id IN ({', '.join(str(i) for i in ids)})")
@@ -58,64 +86,113 @@ def _where(
 
 
 def most_recent(
-    session: Session, sensor_id: int, start_us: int, end_us: int, flt: BeliefFilter = BeliefFilter()
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Event starts [µs], values and source ids of the most recent belief per event in [start, end)."""
+    session: Session,
+    sensor_id: int,
+    start_us: int,
+    end_us: int,
+    flt: BeliefFilter = BeliefFilter(),
+    *,
+    max_events: int | None = None,
+) -> Picked:
+    """The most recent belief per event in [start, end), ordered by event start.
+
+    ``max_events`` (how many events the window can hold, known for sensors with a
+    resolution) enables the fast path described in the module docstring.
+    """
     where, params = _where(sensor_id, start_us, end_us, flt)
-    if session.get_bind().dialect.name == "postgresql":
+    if max_events is not None:
+        scan = fetch(
+            session,
+            f"SELECT event_start_us, event_value, source_id FROM belief WHERE {where} "
+            f"ORDER BY event_start_us, belief_time_us, source_id, cumulative_probability "
+            f"LIMIT {int(max_events) + 1}",
+            params,
+            _PICKED,
+        )
+        starts = scan["event_start_us"]
+        if len(scan) <= max_events and np.all(starts[1:] > starts[:-1]):
+            return Picked(starts, scan["event_value"], scan["source_id"])
+    if is_postgres(session):
         sql = (
-            f"SELECT DISTINCT ON (event_start_us) event_start_us, event_value, source_id FROM belief "
-            f"WHERE {where} ORDER BY event_start_us, {_ORDER}"
+            "SELECT DISTINCT ON (event_start_us) event_start_us, event_value, source_id FROM belief "
+            f"WHERE {where} ORDER BY event_start_us, {ORDER}"
         )
     else:
         sql = (
-            f"SELECT event_start_us, event_value, source_id FROM (SELECT event_start_us, event_value, source_id, "
-            f"ROW_NUMBER() OVER (PARTITION BY event_start_us ORDER BY {_ORDER}) AS rank "
+            "SELECT event_start_us, event_value, source_id FROM (SELECT event_start_us, event_value, "
+            f"source_id, ROW_NUMBER() OVER (PARTITION BY event_start_us ORDER BY {ORDER}) AS rank "
             f"FROM belief WHERE {where}) WHERE rank = 1 ORDER BY event_start_us"
         )
-    rows = session.execute(sa.text(sql), params).all()
-    if not rows:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, np.empty(0), empty
-    starts, values, sources = zip(*rows, strict=True)
-    return (
-        np.array(starts, dtype=np.int64),
-        np.array(values, dtype=float),
-        np.array(sources, dtype=np.int64),
-    )
+    picked = fetch(session, sql, params, _PICKED)
+    return Picked(picked["event_start_us"], picked["event_value"], picked["source_id"])
 
 
 def beliefs_in(
     session: Session, sensor_id: int, start_us: int, end_us: int, flt: BeliefFilter = BeliefFilter()
-) -> list[tuple[int, int, int, float, int, float]]:
-    """All beliefs (not just the most recent) in the window, ordered by event and belief time."""
+) -> np.ndarray:
+    """All beliefs (not just the most recent) in the window, in key order (``ROW_DTYPE``)."""
     where, params = _where(sensor_id, start_us, end_us, flt)
     sql = (
-        "SELECT event_start_us, belief_time_us, source_id, cumulative_probability, belief_horizon_us, event_value "
-        f"FROM belief WHERE {where} ORDER BY event_start_us, belief_time_us, source_id, cumulative_probability"
+        f"SELECT {', '.join(COLUMNS)} FROM belief WHERE {where} "
+        "ORDER BY event_start_us, belief_time_us, source_id, cumulative_probability"
     )
-    return [tuple(row) for row in session.execute(sa.text(sql), params).all()]  # type: ignore[misc]
+    return fetch(session, sql, params, list(KINDS.items()))
 
 
 def insert(session: Session, rows: np.ndarray) -> None:
-    """Insert rows (a structured array with the fields of ``COLUMNS``) in one statement per backend."""
-    if len(rows) == 0:
-        return
-    records = rows.tolist()
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY belief ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for record in records:
-                    copy.write_row(record)
-    else:
-        placeholders = ", ".join("?" for _ in COLUMNS)
-        connection.exec_driver_sql(
-            f"INSERT INTO belief ({', '.join(COLUMNS)}) VALUES ({placeholders})", records
-        )
+    """Insert rows (a structured array with the fields of ``COLUMNS``): COPY or one executemany."""
+    if len(rows):
+        copy_in(session, "belief", rows[list(COLUMNS)], KINDS)
 
 
 def delete_sensor_data(session: Session, sensor_id: int) -> int:
     result = session.execute(sa.text("DELETE FROM belief WHERE sensor_id = :s"), {"s": sensor_id})
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def stats_per_source(
+    session: Session, sensor_id: int, start_us: int, end_us: int
+) -> list[tuple[int, int, int, int, float, float, float, float, int]]:
+    """Per source, over its most recent belief per event: source id, first and last event
+    start [µs], last belief time [µs], min, max, mean and sum of the values, and their count."""
+    where, params = _where(sensor_id, start_us, end_us, BeliefFilter())
+    order = "belief_time_us DESC, abs(cumulative_probability - 0.5), cumulative_probability"
+    if is_postgres(session):
+        picked = (
+            "SELECT DISTINCT ON (source_id, event_start_us) source_id, event_start_us, belief_time_us, "
+            f"event_value FROM belief WHERE {where} ORDER BY source_id, event_start_us, {order}"
+        )
+    else:
+        picked = (
+            "SELECT source_id, event_start_us, belief_time_us, event_value FROM (SELECT source_id, "
+            "event_start_us, belief_time_us, event_value, ROW_NUMBER() OVER (PARTITION BY source_id, "
+            f"event_start_us ORDER BY {order}) AS rank FROM belief WHERE {where}) WHERE rank = 1"
+        )
+    sql = (
+        "SELECT source_id, MIN(event_start_us), MAX(event_start_us), MAX(belief_time_us), "
+        "MIN(event_value), MAX(event_value), AVG(event_value), SUM(event_value), COUNT(*) "
+        f"FROM ({picked}) AS picked GROUP BY source_id ORDER BY source_id"
+    )
+    return rows_of(session, sql, params)  # type: ignore[return-value]
+
+
+def latest_event_per_source(
+    session: Session, sensor_id: int, before_us: int
+) -> list[tuple[int, int]]:
+    """Per source: the latest event start among beliefs recorded at or before ``before_us``."""
+    sql = (
+        "SELECT source_id, MAX(event_start_us) FROM belief "
+        "WHERE sensor_id = :sensor_id AND belief_time_us <= :before_us GROUP BY source_id"
+    )
+    return rows_of(session, sql, {"sensor_id": int(sensor_id), "before_us": int(before_us)})  # type: ignore[return-value]
+
+
+def delete_orphans(session: Session) -> int:
+    """Delete beliefs whose sensor or data source no longer exists (there are no foreign keys)."""
+    result = session.execute(
+        sa.text(
+            "DELETE FROM belief WHERE sensor_id NOT IN (SELECT id FROM sensor) "
+            "OR source_id NOT IN (SELECT id FROM data_source)"
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
