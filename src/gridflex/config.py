@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     # existing clients read it to decide which endpoints they may use.
     flexmeasures_version: str = "1.0.1"
     max_body_bytes: int = 3_250_585  # like the reference's 3.1 MiB ingestion limit
+    max_upload_bytes: int = 512 * 1024 * 1024  # file uploads are streamed, so they may be larger
     planning_horizon: timedelta = timedelta(hours=48)
     max_planning_steps: int = 2520
     job_cache_ttl: timedelta = timedelta(hours=1)

@@ -32,7 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (public, auth, accounts, users, assets, sensors, sensor_data):
         app.include_router(module.router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
+    )
     app.add_middleware(
         ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__
     )

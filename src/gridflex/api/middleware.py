@@ -49,18 +49,24 @@ class ApiHeaders:
 class BodySizeLimit:
     """Answers 413 before reading a body larger than ``max_bytes``."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.body_limit = max_bytes
+        self.upload_limit = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.max_bytes <= 0:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # File uploads are streamed to disk chunk by chunk; JSON bodies are parsed whole.
+        limit = self.upload_limit if scope.get("path", "").endswith("/upload") else self.body_limit
+        if limit <= 0:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit)
             return
         received = 0
 
@@ -69,19 +75,20 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, counting_receive, send)
         except _TooLarge:
-            await self._reject(send)
+            await self._reject(send, limit)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         body: dict[str, Any] = {
-            "message": f"Request body exceeds the configured limit of {self.max_bytes} bytes "
-            "(GRIDFLEX_MAX_BODY_BYTES); split the data over several requests or upload a file.",
+            "message": f"Request body exceeds the configured limit of {limit} bytes "
+            "(GRIDFLEX_MAX_BODY_BYTES, or GRIDFLEX_MAX_UPLOAD_BYTES for file uploads); "
+            "split the data over several requests or upload a file.",
             "result": "Rejected",
             "status": "PAYLOAD_TOO_LARGE",
         }
