@@ -42,6 +42,7 @@ def demo(
                     task, advance=1, description=f"Loaded {n} values of {name}"
                 ),
             )
+            parts = world.build_parts(db, report)
             token = issue_token(
                 report.user.id,
                 report.user.token_key,
@@ -55,6 +56,8 @@ def demo(
         )
     else:
         console.print("Demo world already present; nothing added.")
+    for summary in parts:
+        console.print(summary)
     console.print(f"Database: {config.database_url}")
     console.print(
         "Sensors: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +32,23 @@ class DemoReport:
     created: bool
     sensors: dict[str, int] = field(default_factory=dict)
     beliefs_written: int = 0
+
+
+PARTS = ("gridflex.demo.carbon", "gridflex.demo.network", "gridflex.demo.legacy")
+
+
+def build_parts(session: Session, report: DemoReport) -> list[str]:
+    """Let each feature add its part of the demo world (idempotently); returns their summaries."""
+    summaries = []
+    for name in PARTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that feature has no demo part (yet)
+        summaries.append(module.build(session, report))
+    return summaries
 
 
 def build(
