@@ -12,6 +12,7 @@ the CLI prints the message. Engines raise these instead of returning sentinels.
     ├── AuthenticationError        no/invalid/expired credentials (-> 401 UNAUTHORIZED)
     ├── ConflictError              would overwrite what must not change (-> 403/409)
     │   └── InvalidReplacementError    a different value for an existing belief (-> 403)
+    ├── RateLimitError             too many requests in a window (-> 429 with Retry-After)
     ├── InsufficientDataError      too little data to compute (-> 400/422, message says how much)
     └── InfeasibleError            an optimisation problem has no solution (names the constraint)
 """
@@ -66,3 +67,11 @@ class InsufficientDataError(GridflexError):
 
 class InfeasibleError(GridflexError):
     """An optimisation problem without a feasible solution; the message names the conflict."""
+
+
+class RateLimitError(GridflexError):
+    """Too many requests in a time window; ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

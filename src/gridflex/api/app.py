@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from gridflex import __version__
 from gridflex.api import errors
 from gridflex.api.middleware import ApiHeaders, BodySizeLimit
 from gridflex.api.responses import JSON
-from gridflex.api.routers import accounts, assets, auth, public, sensor_data, sensors, users
+from gridflex.api.routers import accounts, assets, auth, jobs, public, sensor_data, sensors, users
 from gridflex.config import Settings, get_settings
+from gridflex.jobs import recover_embedded
+from gridflex.store.base import session_scope
 
 API_VERSIONS = ["v3_0"]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if not settings.redis_url:  # embedded jobs: pick up what a previous server process left behind
+        with session_scope(settings.database_url) as session:
+            recover_embedded(session, settings)
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,11 +40,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/v3_0/docs",
         redoc_url=None,
         openapi_url="/api/v3_0/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.api_versions = list(API_VERSIONS)
     errors.install(app)
-    for module in (public, auth, accounts, users, assets, sensors, sensor_data):
+    for module in (public, auth, accounts, users, assets, sensors, sensor_data, jobs):
         app.include_router(module.router)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes

@@ -27,6 +27,7 @@ ERROR_TABLE: dict[type[errors.GridflexError], tuple[int, str]] = {
     errors.ConflictError: (409, "CONFLICT"),
     errors.ValidationError: (422, "UNPROCESSABLE_ENTITY"),
     errors.InsufficientDataError: (422, "INSUFFICIENT_DATA"),
+    errors.RateLimitError: (429, "TOO_MANY_REQUESTS"),
     errors.InfeasibleError: (400, "INVALID_DATA"),
     errors.GridflexError: (400, "INVALID_REQUEST"),
 }
@@ -53,7 +54,7 @@ def error_body(exc: errors.GridflexError, location: str = "json") -> dict[str, A
             "status": status,
         }
     body: dict[str, Any] = {"message": exc.message, "status": status}
-    if code in (403, 409):
+    if code in (403, 409, 429):
         body["result"] = "Rejected"
     return body
 
@@ -76,7 +77,8 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, exc: errors.GridflexError) -> JSON:
         code, _ = status_for(exc)
         location = "query" if request.method in ("GET", "DELETE") else "json"
-        return JSON(error_body(exc, location), status_code=code)
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, errors.RateLimitError) else None
+        return JSON(error_body(exc, location), status_code=code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSON:

@@ -8,6 +8,7 @@ from gridflex import __version__
 from gridflex.cli import add, db, delete, show
 from gridflex.cli.demo import demo
 from gridflex.cli.serve import serve
+from gridflex.cli.worker import worker
 
 app = typer.Typer(
     help="gridflex: energy flexibility and grid data platform.",
@@ -20,6 +21,7 @@ app.add_typer(show.app, name="show")
 app.add_typer(delete.app, name="delete")
 app.command()(serve)
 app.command()(demo)
+app.command()(worker)
 
 
 @app.command()

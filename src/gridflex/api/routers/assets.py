@@ -25,6 +25,7 @@ from gridflex.api.schemas.entities import (
     audit_public,
     sensor_public,
 )
+from gridflex.jobs import expire_overdue, jobs_for_asset
 from gridflex.services import assets
 from gridflex.services.accounts import get_account
 from gridflex.store.models import Account, Asset, AssetType, AuditLog, Sensor, User
@@ -193,6 +194,25 @@ def read_asset_sensors(
 
 
 @router.get("/{id}/jobs", summary="Get all background jobs related to an asset.")
-def read_asset_jobs(asset: ReadableAsset) -> dict[str, Any]:
-    # Jobs arrive with the scheduling issue; until then an asset has none.
-    return {"jobs": [], "redis_connection_err": None}
+def read_asset_jobs(asset: ReadableAsset, session: SessionDep) -> dict[str, Any]:
+    """Jobs about the asset, its sub-assets and their sensors, newest first."""
+    asset_ids = assets.descendant_ids(session, asset.id)
+    sensor_ids = assets.select_sensor_ids(session, asset_ids)
+    expire_overdue(session)
+    return {
+        "jobs": [
+            {
+                "job_id": job.id,
+                "queue": job.queue,
+                "asset_or_sensor_type": "asset" if job.asset_id is not None else "sensor",
+                "asset_id": job.asset_id,
+                "sensor_id": job.sensor_id,
+                "status": job.status,
+                "err": job.error,
+                "enqueued_at": job.enqueued_at.isoformat(),
+                "metadata_hash": job.metadata_hash,
+            }
+            for job in jobs_for_asset(session, asset_ids, sensor_ids)
+        ],
+        "redis_connection_err": None,
+    }

@@ -1,0 +1,74 @@
+"""The two ways of running jobs: threads in this process, or Redis queues served by RQ workers."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Protocol
+
+from gridflex.config import Settings
+from gridflex.jobs.runner import run_job, worker_name
+
+logger = logging.getLogger("gridflex.jobs")
+
+
+class Backend(Protocol):
+    kind: str
+
+    def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None: ...
+
+
+class EmbeddedBackend:
+    """Worker threads in the server process; the job record in the database is the queue's memory."""
+
+    kind = "embedded"
+
+    def __init__(self, database_url: str, workers: int) -> None:
+        self.database_url = database_url
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gridflex-job")
+
+    def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None:
+        self.pool.submit(self._run, job_id)
+
+    def _run(self, job_id: str) -> None:
+        try:
+            run_job(job_id, self.database_url, worker=worker_name("embedded"))
+        except Exception:  # recorded on the job by run_job
+            logger.debug("job %s failed", job_id, exc_info=True)
+
+
+class RQBackend:
+    """Redis queues (one per job kind), served by ``gridflex worker`` processes."""
+
+    kind = "rq"
+
+    def __init__(self, database_url: str, redis_url: str) -> None:
+        from redis import Redis
+
+        self.database_url = database_url
+        self.connection = Redis.from_url(redis_url)
+
+    def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None:
+        from rq import Callback, Queue
+
+        Queue(queue, connection=self.connection).enqueue_call(
+            "gridflex.jobs.runner.run_job",
+            args=(job_id, self.database_url),
+            job_id=job_id,
+            timeout=timeout_s,
+            result_ttl=3600,
+            failure_ttl=86400,
+            on_failure=Callback("gridflex.jobs.runner.rq_failed"),
+        )
+
+
+def get_backend(settings: Settings) -> Backend:
+    return _backend(settings.database_url, settings.redis_url, settings.embedded_job_workers)
+
+
+@lru_cache(maxsize=16)
+def _backend(database_url: str, redis_url: str | None, workers: int) -> Backend:
+    if redis_url:
+        return RQBackend(database_url, redis_url)
+    return EmbeddedBackend(database_url, workers)

@@ -1,0 +1,73 @@
+"""Running one job: claim the record, call the function, store the outcome."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from gridflex.errors import GridflexError
+from gridflex.store.base import session_scope
+from gridflex.store.models import Job
+from gridflex.timing import utcnow
+
+logger = logging.getLogger("gridflex.jobs")
+
+
+def resolve(func_name: str) -> Callable[..., Any]:
+    module_name, _, attribute = func_name.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def worker_name(kind: str) -> str:
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(job_id: str, database_url: str, worker: str | None = None) -> Any:
+    """Run a queued job once; a job already claimed, finished or failed is left alone."""
+    with session_scope(database_url) as session:
+        claimed = session.execute(
+            sa.update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(status="started", started_at=utcnow(), worker=worker or worker_name("rq"))
+        ).rowcount
+        job = session.get(Job, job_id) if claimed else None
+        func_name, kwargs = (job.func_name, dict(job.kwargs)) if job else ("", {})
+    if not claimed:
+        return None
+    try:
+        with session_scope(database_url) as session:
+            result = resolve(func_name)(session, **kwargs)
+    except Exception as exc:  # the job failed: record why, never leave it "started"
+        message = exc.message if isinstance(exc, GridflexError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, GridflexError):
+            logger.error("Job %s (%s) crashed:\n%s", job_id, func_name, traceback.format_exc())
+        _finish(database_url, job_id, status="failed", error=message)
+        raise
+    _finish(database_url, job_id, status="finished", result=result)
+    return result
+
+
+def _finish(
+    database_url: str, job_id: str, *, status: str, result: Any = None, error: str | None = None
+) -> None:
+    # Only a job still marked started is finished: one the reaper failed for its time limit stays failed.
+    with session_scope(database_url) as session:
+        session.execute(
+            sa.update(Job)
+            .where(Job.id == job_id, Job.status == "started")
+            .values(status=status, result=result, error=error, ended_at=utcnow())
+        )
+
+
+def rq_failed(job: Any, connection: Any, exc_type: Any, exc_value: Any, tb: Any) -> None:
+    """RQ failure callback (e.g. a time-out that killed the work horse): record the failure at once."""
+    job_id, database_url = job.args[0], job.args[1]
+    reason = f"{getattr(exc_type, '__name__', exc_type)}: {exc_value}"
+    _finish(database_url, job_id, status="failed", error=reason)

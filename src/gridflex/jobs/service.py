@@ -1,0 +1,230 @@
+"""The job interface used by the API, the CLI and services: enqueue, look up, expire, recover."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from gridflex.config import Settings
+from gridflex.errors import NotFoundError, RateLimitError, ValidationError
+from gridflex.jobs.backends import get_backend
+from gridflex.store.models import Job
+from gridflex.timing import utcnow
+
+
+def metadata_hash(queue: str, func_name: str, kwargs: dict[str, Any]) -> str:
+    payload = json.dumps([queue, func_name, kwargs], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def enqueue(
+    session: Session,
+    settings: Settings,
+    *,
+    queue: str,
+    func_name: str,
+    kwargs: dict[str, Any],
+    asset_id: int | None = None,
+    sensor_id: int | None = None,
+    account_id: int | None = None,
+    reuse: bool = True,
+    timeout: timedelta | None = None,
+) -> tuple[Job, bool]:
+    """Record a job and hand it to the backend once ``session`` commits; (job, reused?).
+
+    With ``reuse``, an identical job (same queue, function and arguments) enqueued
+    within ``settings.job_cache_ttl`` that has not failed is returned instead.
+    """
+    digest = metadata_hash(queue, func_name, kwargs)
+    if reuse:
+        recent = session.scalars(
+            sa.select(Job)
+            .where(
+                Job.metadata_hash == digest,
+                Job.status != "failed",
+                Job.enqueued_at > utcnow() - settings.job_cache_ttl,
+            )
+            .order_by(Job.enqueued_at.desc())
+        ).first()
+        if recent is not None:
+            return recent, True
+    timeout_s = int((timeout or settings.job_time_limit).total_seconds())
+    job = Job(
+        id=str(uuid.uuid4()),
+        queue=queue,
+        func_name=func_name,
+        kwargs=kwargs,
+        status="queued",
+        asset_id=asset_id,
+        sensor_id=sensor_id,
+        account_id=account_id,
+        metadata_hash=digest,
+        timeout_s=timeout_s,
+        enqueued_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    backend = get_backend(settings)
+
+    # Hand over only after commit: a worker must find the record, and a rolled-back request runs nothing.
+    @event.listens_for(session, "after_commit", once=True)
+    def _submit(_session: Session) -> None:
+        backend.submit(job.id, queue=queue, timeout_s=timeout_s)
+
+    return job, False
+
+
+def get_job(session: Session, job_id: str) -> Job:
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        raise ValidationError(f"{job_id!r} is not a job id (a UUID).", field="uuid") from None
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFoundError(f"Job {job_id} not found.")
+    return job
+
+
+def expire_overdue(session: Session) -> int:
+    """Mark started jobs past their time limit as failed (their worker died or hung)."""
+    now = utcnow()
+    overdue = [
+        job.id
+        for job in session.scalars(sa.select(Job).where(Job.status == "started"))
+        if job.started_at is not None
+        and now - job.started_at > timedelta(seconds=job.timeout_s + 30)
+    ]
+    if overdue:
+        session.execute(
+            sa.update(Job)
+            .where(Job.id.in_(overdue), Job.status == "started")
+            .values(
+                status="failed",
+                ended_at=now,
+                error="The job exceeded its time limit or its worker stopped; it was marked failed.",
+            )
+        )
+    return len(overdue)
+
+
+def recover_embedded(session: Session, settings: Settings) -> int:
+    """At server start (embedded mode): fail jobs of dead local workers, resubmit queued ones."""
+    host = socket.gethostname()
+    failed = 0
+    for job in session.scalars(
+        sa.select(Job).where(Job.status == "started", Job.worker.like(f"embedded:{host}:%"))
+    ):
+        pid = int(job.worker.rsplit(":", 1)[1]) if job.worker else 0
+        if pid != os.getpid() and not _alive(pid):
+            job.status, job.ended_at = "failed", utcnow()
+            job.error = "The server process running this job stopped; the job was marked failed."
+            failed += 1
+    queued = list(session.scalars(sa.select(Job).where(Job.status == "queued")))
+    backend = get_backend(settings)
+    if backend.kind == "embedded":
+        for job in queued:
+            backend.submit(job.id, queue=job.queue, timeout_s=job.timeout_s)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def check_rate_limit(session: Session, *, account_id: int, queue: str, limit: str) -> None:
+    """Refuse a trigger when the account already had ``N`` accepted jobs in the window ("10 per 5 minutes")."""
+    count, window = parse_rate_limit(limit)
+    since = utcnow() - window
+    recent = list(
+        session.scalars(
+            sa.select(Job.enqueued_at)
+            .where(Job.account_id == account_id, Job.queue == queue, Job.enqueued_at > since)
+            .order_by(Job.enqueued_at)
+        )
+    )
+    if len(recent) >= count:
+        retry = max(1, int((recent[0] + window - utcnow()).total_seconds()) + 1)
+        raise RateLimitError(
+            f"You hit a rate limit. The limit you hit allows {limit}.", retry_after_s=retry
+        )
+
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate_limit(limit: str) -> tuple[int, timedelta]:
+    match = re.fullmatch(r"\s*(\d+)\s*(?:per|/)\s*(\d*)\s*(second|minute|hour|day)s?\s*", limit)
+    if not match:
+        raise ValueError(f"Cannot read rate limit {limit!r} (e.g. '10 per 5 minutes').")
+    count, amount, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
+    return count, timedelta(seconds=amount * _UNITS[unit])
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    http_status: int
+    body: dict[str, Any]
+
+
+_MESSAGES = {
+    "queued": "{origin} job waiting to be processed.",
+    "started": "{origin} job in progress.",
+    "finished": "{origin} job has finished.",
+    "failed": "{origin} job failed: {error}",
+}
+
+
+def job_info(job: Job) -> JobInfo:
+    """The status answer existing clients poll: 202 while pending, 200 when done, 422 when failed."""
+    origin = job.queue.capitalize()
+    fields = {
+        "status": job.status.upper(),
+        "message": _MESSAGES[job.status].format(origin=origin, error=job.error),
+        "origin": job.queue,
+        "result": job.result if job.status == "finished" else None,
+        "func_name": job.func_name,
+        "enqueued_at": _iso(job.enqueued_at),
+        "started_at": _iso(job.started_at),
+        "ended_at": _iso(job.ended_at),
+        "exc_info": job.error,
+    }
+    body = {
+        "job": job.id,
+        **fields,
+        **{key.replace("_", "-"): value for key, value in fields.items()},
+    }
+    code = {"queued": 202, "started": 202, "finished": 200, "failed": 422}[job.status]
+    return JobInfo(code, body)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def jobs_for_asset(
+    session: Session, asset_ids: list[int], sensor_ids: list[int], limit: int = 200
+) -> list[Job]:
+    stmt = (
+        sa.select(Job)
+        .where(sa.or_(Job.asset_id.in_(asset_ids or [-1]), Job.sensor_id.in_(sensor_ids or [-1])))
+        .order_by(Job.enqueued_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
