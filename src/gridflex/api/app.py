@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from gridflex import __version__
 from gridflex.api import errors
+from gridflex.api.examples import add_examples
 from gridflex.api.middleware import ApiHeaders, BodySizeLimit
 from gridflex.api.responses import JSON
 from gridflex.api.routers import accounts, assets, auth, jobs, public, sensor_data, sensors, users
@@ -53,4 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__
     )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict:
+    if app.openapi_schema is None:
+        app.openapi_schema = add_examples(
+            get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        )
+    return app.openapi_schema
