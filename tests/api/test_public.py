@@ -90,3 +90,11 @@ def test_swagger_ui_and_openapi_document_serve(client):
     assert spec.status_code == 200
     paths = spec.json()["paths"]
     assert {"/api/v3_0/assets/{id}", "/api/v3_0/sensors/{id}", "/api/v3_0/users/{id}"} <= set(paths)
+
+
+def test_swagger_ui_is_served_without_any_outside_host(client):
+    page = client.get("/api/v3_0/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text
+    assert client.get("/api/v3_0/docs/static/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/api/v3_0/docs/static/swagger-ui.css").status_code == 200

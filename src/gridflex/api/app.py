@@ -6,7 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from gridflex import __version__
 from gridflex.api import errors
@@ -39,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Assets, sensors and time series as beliefs; scheduling, forecasting, "
         "carbon intensity and network-capacity heatmaps.",
         default_response_class=JSON,
-        docs_url="/api/v3_0/docs",
+        docs_url=None,  # served below from local files: the product must work offline
         redoc_url=None,
         openapi_url="/api/v3_0/openapi.json",
         lifespan=lifespan,
@@ -56,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    _serve_docs(app)
     return app
 
 
@@ -65,3 +70,18 @@ def _openapi(app: FastAPI) -> dict:
             get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         )
     return app.openapi_schema
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """Swagger UI from the swagger-ui-bundle package, not from a CDN."""
+    app.mount("/api/v3_0/docs/static", StaticFiles(directory=swagger_ui_path), name="swagger-static")
+
+    @app.get("/api/v3_0/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/v3_0/openapi.json",
+            title="gridflex API",
+            swagger_js_url="/api/v3_0/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/api/v3_0/docs/static/swagger-ui.css",
+            swagger_favicon_url="/api/v3_0/docs/static/favicon-32x32.png",
+        )
