@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from gridflex import __version__
 from gridflex.api import errors
@@ -66,15 +67,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _openapi(app: FastAPI) -> dict:
     if app.openapi_schema is None:
-        app.openapi_schema = add_examples(
-            get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        )
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        # One "Authorize" button in Swagger UI: paste a token from POST /api/requestAuthToken.
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "token": {"type": "apiKey", "in": "header", "name": "Authorization"}
+        }
+        schema["security"] = [{"token": []}]
+        app.openapi_schema = add_examples(schema)
     return app.openapi_schema
 
 
 def _serve_docs(app: FastAPI) -> None:
-    """Swagger UI from the swagger-ui-bundle package, not from a CDN."""
-    app.mount("/api/v3_0/docs/static", StaticFiles(directory=swagger_ui_path), name="swagger-static")
+    """Swagger UI (5.x, for OpenAPI 3.1) from the swagger-ui-py package's files, not from a CDN."""
+    static = Path(importlib.util.find_spec("swagger_ui").origin).parent / "static"  # type: ignore[union-attr, arg-type]
+    app.mount("/api/v3_0/docs/static", StaticFiles(directory=static), name="swagger-static")
 
     @app.get("/api/v3_0/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
