@@ -17,7 +17,7 @@ from gridflex.api.errors import UNAUTHORIZED_MESSAGE
 from gridflex.config import Settings
 from gridflex.errors import AuthenticationError, NotFoundError
 from gridflex.security import read_token
-from gridflex.store.base import get_sessionmaker
+from gridflex.store.base import session_scope
 from gridflex.store.models import Account, Asset, Sensor, User
 from gridflex.timing import utcnow
 
@@ -31,15 +31,8 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
     """One session per request; it commits when the handler succeeds, else rolls back."""
-    session = get_sessionmaker(settings.database_url)()
-    try:
+    with session_scope(settings.database_url) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # "function" scope: commit before the answer is sent, so a client that reads right after a write sees it.

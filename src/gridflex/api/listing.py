@@ -94,3 +94,22 @@ def listing(
         )
     )
     return {"data": rows, "num-records": total, "filtered-records": matched}
+
+
+def audit_listing(session: Session, where: Any, query: ListQuery) -> dict[str, Any]:
+    """Audit-log entries matching ``where``, always paged (the seed pages them even without ``page``)."""
+    from gridflex.api.schemas.entities import audit_public
+    from gridflex.store.models import AuditLog
+
+    paged = ListQuery(query.page or 1, query.per_page, query.filter, query.sort_by, query.sort_dir)
+    result = listing(
+        session,
+        sa.select(AuditLog).where(where),
+        paged,
+        search_columns=[AuditLog.event, AuditLog.active_user_name],
+        sort_columns={"event_datetime": AuditLog.event_datetime, "event": AuditLog.event},
+        default_sort=AuditLog.id,
+        serialize=audit_public,
+    )
+    assert isinstance(result, dict)
+    return result

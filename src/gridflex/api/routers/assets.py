@@ -17,12 +17,11 @@ from gridflex.api.deps import (
     SettingsDep,
     UpdatableAsset,
 )
-from gridflex.api.listing import ListQuery, ListQueryDep, listing
+from gridflex.api.listing import ListQueryDep, audit_listing, listing
 from gridflex.api.schemas.entities import (
     AssetCreate,
     AssetUpdate,
     asset_public,
-    audit_public,
     sensor_public,
 )
 from gridflex.jobs import expire_overdue, jobs_for_asset
@@ -164,17 +163,7 @@ def delete_asset(asset: DeletableAsset, user: CurrentUser, session: SessionDep) 
 
 @router.get("/{id}/auditlog", summary="Get history of asset related actions.")
 def read_asset_auditlog(asset: ReadableAsset, session: SessionDep, query: ListQueryDep) -> Any:
-    stmt = sa.select(AuditLog).where(AuditLog.affected_asset_id == asset.id)
-    paged = ListQuery(query.page or 1, query.per_page, query.filter, query.sort_by, query.sort_dir)
-    return listing(
-        session,
-        stmt,
-        paged,
-        search_columns=[AuditLog.event, AuditLog.active_user_name],
-        sort_columns={"event_datetime": AuditLog.event_datetime, "event": AuditLog.event},
-        default_sort=AuditLog.id,
-        serialize=audit_public,
-    )
+    return audit_listing(session, AuditLog.affected_asset_id == asset.id, query)
 
 
 @router.get("/{id}/sensors", summary="Return all sensors under an asset.")

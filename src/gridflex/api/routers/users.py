@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 
 from gridflex import permissions
 from gridflex.api.deps import CurrentUser, ReadableUser, SessionDep
-from gridflex.api.listing import ListQuery, ListQueryDep, listing
+from gridflex.api.listing import ListQueryDep, audit_listing, listing
 from gridflex.api.responses import JSON
-from gridflex.api.schemas.entities import UserCreate, UserUpdate, audit_public, user_public
+from gridflex.api.schemas.entities import UserCreate, UserUpdate, user_public
 from gridflex.services import users
 from gridflex.store.models import AuditLog, User
 
@@ -75,18 +75,7 @@ def read_user_auditlog(
         or user.id == other.id
         or permissions.can_manage_users_of(user, other.account_id)
     )
-    stmt = sa.select(AuditLog).where(AuditLog.affected_user_id == other.id)
-    # The seed pages audit logs even without `page`.
-    paged = ListQuery(query.page or 1, query.per_page, query.filter, query.sort_by, query.sort_dir)
-    return listing(
-        session,
-        stmt,
-        paged,
-        search_columns=[AuditLog.event, AuditLog.active_user_name],
-        sort_columns={"event_datetime": AuditLog.event_datetime, "event": AuditLog.event},
-        default_sort=AuditLog.id,
-        serialize=audit_public,
-    )
+    return audit_listing(session, AuditLog.affected_user_id == other.id, query)
 
 
 @router.patch("/{id}/password-reset", summary="Password reset")
