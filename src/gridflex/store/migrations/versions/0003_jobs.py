@@ -5,9 +5,8 @@ Revises: 0002_belief_fks
 Create Date: 2026-11-22 04:38:50.116328
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0003_jobs"
 down_revision = "0002_belief_fks"
