@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from sqlalchemy.orm import Session
@@ -22,4 +23,13 @@ def create_then_fail(session: Session, name: str) -> None:
 
 def sleep(session: Session, seconds: float) -> str:
     time.sleep(seconds)
+    return "slept"
+
+
+GATES: dict[str, threading.Event] = {}
+
+
+def wait_for_gate(session: Session, gate: str) -> str:
+    """Block until the test opens the gate (embedded jobs run in this process)."""
+    GATES.setdefault(gate, threading.Event()).wait(timeout=30)
     return "slept"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from gridflex.jobs import enqueue
 from gridflex.store.base import session_scope
+from tests.jobs import funcs
 from tests.jobs.conftest import wait_for
 
 
@@ -26,9 +28,12 @@ def _job(settings, func, kwargs, account_id, asset_id=None):
 def test_job_status_is_202_then_200_with_result(client, settings, world):
     account = world.account()
     actor = world.user(account)
-    job_id = _job(settings, "sleep", {"seconds": 0.3}, account)
+    gate = str(uuid.uuid4())
+    funcs.GATES[gate] = threading.Event()
+    job_id = _job(settings, "wait_for_gate", {"gate": gate}, account)
     pending = client.get(f"/api/v3_0/jobs/{job_id}", headers=actor.headers)
     assert pending.status_code == 202 and pending.json()["status"] in ("QUEUED", "STARTED")
+    funcs.GATES[gate].set()
     wait_for(settings.database_url, job_id)
     done = client.get(f"/api/v3_0/jobs/{job_id}", headers=actor.headers)
     body = done.json()
