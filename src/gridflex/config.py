@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     job_time_limit: timedelta = timedelta(minutes=10)
     embedded_job_workers: int = 2
     log_level: str = "INFO"
+    legacy_weather_max_distance_km: float = 10.0  # v1_1: nearest weather sensor must be this close
+    heatmap_public: bool = True  # false: reading the heatmap needs a token
 
     @field_validator("redis_url", mode="before")
     @classmethod

@@ -7,10 +7,10 @@ def test_api_root_lists_v3_0_and_the_compatible_release(client, settings):
     res = client.get("/api/")
     assert res.status_code == 200
     body = res.json()
-    assert body["versions"] == ["v3_0"]
+    assert body["versions"] == ["v3_0", "v1_1"]
     assert body["flexmeasures_version"] == settings.flexmeasures_version
     assert "/api/requestAuthToken" in body["message"]
-    assert client.get("/api").json()["versions"] == ["v3_0"]
+    assert client.get("/api").json()["versions"] == ["v3_0", "v1_1"]
 
 
 def test_every_answer_carries_the_flexmeasures_version_header(client, world, settings):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -67,6 +69,13 @@ def test_demo_builds_once_and_prints_a_working_token(run, db):
     with get_engine(db).connect() as conn:
         beliefs = conn.execute(sa.text("SELECT count(*) FROM belief")).scalar_one()
     assert beliefs >= 4 * 3 * 96  # four measured series, three days at 15 minutes, plus prices
+    with get_engine(db).connect() as conn:
+        first, last = conn.execute(sa.text(
+            "SELECT min(event_start_us), max(event_start_us) FROM belief JOIN sensor ON sensor.id = belief.sensor_id "
+            "WHERE sensor.name = 'site consumption'"
+        )).one()
+    now_us = time.time() * 1e6
+    assert now_us - 4 * 86400e6 < first < now_us and last < now_us + 2 * 86400e6  # the last days, not 1970
     second = run("demo", "--days", "3").output
     assert "already present" in second
     with get_engine(db).connect() as conn:

@@ -18,12 +18,24 @@ from gridflex.api import errors
 from gridflex.api.examples import add_examples
 from gridflex.api.middleware import ApiHeaders, BodySizeLimit
 from gridflex.api.responses import JSON
-from gridflex.api.routers import accounts, assets, auth, jobs, public, sensor_data, sensors, users
+from gridflex.api.routers import (
+    accounts,
+    assets,
+    auth,
+    forecasts,
+    jobs,
+    public,
+    schedules,
+    sensor_data,
+    sensors,
+    users,
+    v1_1,
+)
 from gridflex.config import Settings, get_settings
 from gridflex.jobs import recover_embedded
 from gridflex.store.base import session_scope
 
-API_VERSIONS = ["v3_0"]
+API_VERSIONS = ["v3_0", "v1_1"]
 
 
 @asynccontextmanager
@@ -52,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.api_versions = list(API_VERSIONS)
     errors.install(app)
-    for module in (public, auth, accounts, users, assets, sensors, sensor_data, jobs):
+    for module in (public, auth, accounts, users, assets, sensors, sensor_data, jobs, v1_1, forecasts, schedules):
         app.include_router(module.router)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes

@@ -34,7 +34,13 @@ class DemoReport:
     beliefs_written: int = 0
 
 
-PARTS = ("gridflex.demo.carbon", "gridflex.demo.network", "gridflex.demo.legacy")
+PARTS = (
+    "gridflex.demo.carbon",
+    "gridflex.demo.network",
+    "gridflex.demo.legacy",
+    "gridflex.demo.forecasts",
+    "gridflex.demo.schedules",
+)
 
 
 def build_parts(session: Session, report: DemoReport) -> list[str]:
@@ -230,7 +236,7 @@ def _fill(
     written = 0
     for name, (index, values) in plan.items():
         sensor = made[name]
-        starts = index.asi8 // 1000  # ns -> µs
+        starts = index.as_unit("us").asi8
         # Measurements are recorded when known: belief horizon 0.
         known = knowledge_times_us(
             starts, resolution=sensor.event_resolution, spec=sensor.knowledge_horizon
