@@ -38,6 +38,7 @@ ureg = pint.UnitRegistry(
     autoconvert_offset_to_baseunit=True,
 )
 ureg.define("VA = W")  # see the policy above
+ureg.define("var = VA = VAr")  # reactive power, for apparent-power arithmetic (sqrt(P² + Q²))
 for _code in ("EUR", "USD", "GBP", "KRW", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "PLN"):
     ureg.define(f"{_code} = [currency_{_code}]")
 ureg.define("gCO2eq = [emissions]")

@@ -24,6 +24,7 @@ from gridflex.api.routers import (
     auth,
     carbon,
     forecasts,
+    heatmap,
     jobs,
     public,
     schedules,
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # carbon first: its /v3 paths overlap no other, and its latest route is the hot path of the
     # whole API (routes are matched in order, so the others pay only its few failed checks).
-    for module in (carbon, public, auth, accounts, users, assets, sensors, sensor_data, jobs, v1_1, forecasts, schedules):
+    for module in (carbon, public, auth, accounts, users, assets, sensors, sensor_data, jobs, v1_1, heatmap, forecasts, schedules):
         app.include_router(module.router)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes

@@ -4,6 +4,7 @@ from gridflex.store.models.accounts import Account, AccountRole
 from gridflex.store.models.assets import Asset, AssetType
 from gridflex.store.models.audit import AuditLog
 from gridflex.store.models.beliefs import Belief
+from gridflex.store.models.heatmap import HeatmapDataset
 from gridflex.store.models.jobs import Job
 from gridflex.store.models.sensors import Sensor
 from gridflex.store.models.sources import DataSource
@@ -17,6 +18,7 @@ __all__ = [
     "AuditLog",
     "Belief",
     "DataSource",
+    "HeatmapDataset",
     "Job",
     "Role",
     "Sensor",

@@ -1,0 +1,263 @@
+"""The network-capacity heatmap: published datasets (public reads), registry import, publishing.
+
+Paths follow seed 000 (``GET /heatmap``). Reading is public unless the operator
+sets ``GRIDFLEX_HEATMAP_PUBLIC=false`` (then any valid token reads); importing and
+publishing need a user of a DSO account. Answers are the seed's JSON (default),
+GeoJSON or zipped CSV tables, by ``?format=`` or the ``Accept`` header.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from gridflex.api.deps import CurrentUser, SessionDep, SettingsDep, authenticate, token_from_headers
+from gridflex.api.errors import error_body
+from gridflex.api.responses import JSON
+from gridflex.engines.heatmap import HeatmapDataError
+from gridflex.services import heatmap
+from gridflex.store.models import HeatmapDataset, User
+
+router = APIRouter(prefix="/heatmap", tags=["heatmap"])
+
+_ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+
+
+def heatmap_reader(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+    """Public reading, unless the operator restricts it to authenticated users."""
+    if not settings.heatmap_public:
+        authenticate(session, settings, token_from_headers(request))
+
+
+Reader = Annotated[None, Depends(heatmap_reader)]
+
+
+def selection_query(
+    area: Annotated[list[str] | None, Query(description="License area; repeatable.")] = None,
+    type: Annotated[
+        list[str] | None, Query(description="GSP, BSP, Primary, Secondary; repeatable.")
+    ] = None,
+    voltage: Annotated[list[str] | None, Query(description="A voltage of it [kV].")] = None,
+    demand_constraint: Annotated[
+        list[str] | None, Query(alias="demandConstraint", description="Red, Amber, Green.")
+    ] = None,
+    generation_constraint: Annotated[
+        list[str] | None, Query(alias="generationConstraint", description="Red, Amber, Green.")
+    ] = None,
+    bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
+    near: Annotated[str | None, Query(description="lat,lon: nearest substations first")] = None,
+    radius: Annotated[float | None, Query(description="Search radius [km] (with near).")] = None,
+    needs: Annotated[str | None, Query(description="demand or generation (with near).")] = None,
+    mva: Annotated[float | None, Query(description="Least available capacity [MVA].")] = None,
+) -> heatmap.Selection:
+    return heatmap.selection(
+        area=area,
+        type=type,
+        voltage=voltage,
+        demand_constraint=demand_constraint,
+        generation_constraint=generation_constraint,
+        bbox=bbox,
+        near=near,
+        radius=radius,
+        needs=needs,
+        mva=mva,
+    )
+
+
+SelectionDep = Annotated[heatmap.Selection, Depends(selection_query)]
+FormatQuery = Annotated[
+    str | None, Query(description="json (default), geojson or csv; else the Accept header.")
+]
+
+
+@router.get("", summary="Get the capacity heatmap dataset valid now (or at ?at=)")
+def read_current_dataset(
+    _: Reader,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    chosen: SelectionDep,
+    format: FormatQuery = None,
+    at: Annotated[str | None, Query(description="ISO 8601 moment; default now.")] = None,
+) -> Response:
+    moment = heatmap.parse_moment(at, field="at") if at is not None else None
+    row = heatmap.dataset_valid_at(session, moment)
+    return _respond(request, session, row, format, chosen, public=settings.heatmap_public)
+
+
+@router.get("/datasets", summary="List the published heatmap datasets")
+def read_datasets(_: Reader, session: SessionDep) -> dict[str, Any]:
+    return {"datasets": [_summary(row) for row in heatmap.list_datasets(session)]}
+
+
+@router.get("/{identifier}", summary="Get a published heatmap dataset by identifier")
+def read_dataset(
+    _: Reader,
+    identifier: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    chosen: SelectionDep,
+    format: FormatQuery = None,
+) -> Response:
+    row = heatmap.dataset_by_identifier(session, identifier)
+    return _respond(request, session, row, format, chosen, public=settings.heatmap_public)
+
+
+def _respond(
+    request: Request,
+    session: Session,
+    row: HeatmapDataset,
+    fmt: str | None,
+    chosen: heatmap.Selection,
+    *,
+    public: bool,
+) -> Response:
+    try:
+        kind = heatmap.negotiate(fmt, request.headers.get("accept"))
+    except heatmap.NotAcceptableError as exc:
+        return JSON({"message": exc.message, "status": "NOT_ACCEPTABLE"}, status_code=406)
+    answer = heatmap.answer(session, row, kind, chosen)
+    headers = {
+        "ETag": answer.etag,
+        "Vary": "Accept" if public else "Accept, Authorization",
+        "Cache-Control": "public, max-age=60" if public else "private, max-age=60",
+    }
+    if kind == "csv":
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", row.identifier)
+        headers["Content-Disposition"] = f'attachment; filename="heatmap-{name}.zip"'
+    if request.headers.get("if-none-match") == answer.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+def _summary(row: HeatmapDataset) -> dict[str, Any]:
+    return {
+        **row.dublin_core,
+        "substationCount": row.substation_count,
+        "circuitCount": row.circuit_count,
+        "href": f"/heatmap/{quote(row.identifier, safe='')}",
+    }
+
+
+# ---------------------------------------------------------------- writing (DSO accounts)
+
+
+@router.post("/upload", summary="Import substations and circuits into the registry")
+async def upload_registry(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    publish: Annotated[bool, Query(description="Also publish the file's own dataset.")] = False,
+    account_id: Annotated[int | None, Query(description="Admins: the DSO account.")] = None,
+) -> Response:
+    """The seed's JSON (body ``application/json``), a zip of CSV tables (``application/zip``),
+    or a multipart form with one ``.json``/``.zip`` file or several ``.csv`` files (one per table).
+    """
+    uploads = await _uploads(request)
+    return await run_in_threadpool(_import, session, user, uploads, publish, account_id)
+
+
+async def _uploads(request: Request) -> list[heatmap.Upload]:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "multipart/form-data":
+        form = await request.form()
+        return [
+            heatmap.Upload(item.filename or key, await item.read())
+            for key, item in form.multi_items()
+            if isinstance(item, UploadFile)
+        ]
+    body = await request.body()
+    if not body:
+        return []
+    name = "upload.json" if media.endswith("json") else "upload.zip" if media in _ZIP_TYPES else ""
+    return [heatmap.Upload(name, body)]
+
+
+def _import(
+    session: Session,
+    user: User,
+    uploads: list[heatmap.Upload],
+    publish: bool,
+    account_id: int | None,
+) -> Response:
+    account = heatmap.publishing_account(session, user, account_id)
+    try:
+        dataset, notes = heatmap.read_uploads(uploads)
+        report = heatmap.import_dataset(
+            session, account, dataset, notes, actor=user, publish=publish
+        )
+    except HeatmapDataError as exc:
+        return _problems(session, exc)
+    published = None
+    if report.published is not None:
+        published = {
+            "identifier": report.published,
+            "new": report.published_new,
+            "href": f"/heatmap/{quote(report.published, safe='')}",
+        }
+    return JSON(
+        {
+            "status": "PROCESSED",
+            "account_id": report.account_id,
+            **report.counts,
+            "normalisations": [str(n) for n in report.normalisations],
+            "published": published,
+        }
+    )
+
+
+def _problems(session: Session, exc: HeatmapDataError) -> JSON:
+    """422 in the platform's shape, plus every problem as a record/field/message triple."""
+    session.rollback()  # nothing of a refused request is kept
+    body = error_body(exc, "json")
+    body["problems"] = [
+        {"record": p.record, "field": p.field, "message": p.message} for p in exc.problems
+    ]
+    return JSON(body, status_code=422)
+
+
+class HeatmapPublish(BaseModel):
+    """A new dataset computed from the registry and the measurements."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    title: str = Field(min_length=1, max_length=500)
+    valid_from: str = Field(alias="validFrom", description="Inclusive; ISO 8601 or a date (UTC).")
+    valid_to: str = Field(alias="validTo", description="Exclusive; ISO 8601 or a date (UTC).")
+    identifier: str | None = Field(None, description="Default: a new UUID.")
+    description: str | None = None
+    creator: str | None = None
+    publisher: str | None = None
+    contributor: str | None = None
+    coverage: str | None = None
+    rights: str | None = None
+    language: str | None = None
+    account_id: int | None = Field(None, description="Admins: the DSO account.")
+
+
+@router.post("/publish", summary="Compute and publish a heatmap dataset from the registry")
+def publish_dataset(body: HeatmapPublish, user: CurrentUser, session: SessionDep) -> Response:
+    account = heatmap.publishing_account(session, user, body.account_id)
+    fields = body.model_dump(exclude={"valid_from", "valid_to", "account_id"})
+    request = heatmap.PublishRequest(
+        valid_from=heatmap.parse_moment(body.valid_from, field="validFrom"),
+        valid_to=heatmap.parse_moment(body.valid_to, field="validTo"),
+        **fields,
+    )
+    try:
+        published = heatmap.publish_from_registry(session, account, request, actor=user)
+    except HeatmapDataError as exc:
+        return _problems(session, exc)
+    row = published.row
+    return JSON(
+        {**_summary(row), "new": published.created, "warnings": published.warnings},
+        status_code=201 if published.created else 200,
+    )

@@ -1,0 +1,256 @@
+"""Measured demand of many substations (or circuits) from the belief store, as one array.
+
+Sensors: on each registry asset, one sensor named ``demand`` in a power unit (MW,
+kW, MVA...) with a resolution of half an hour or finer, and optionally one named
+``reactive power`` (in a unit convertible to MVA). Where demand is real power
+(W-based) and reactive power is measured, the apparent power
+``sign(P) * sqrt(P² + Q²)`` is used (the sign keeps reverse power flow visible);
+otherwise real power counts as apparent power (unity power factor, the unit
+policy of `gridflex.units`). Values are the most recent belief per event.
+
+Statistics are of half-hourly demand, as published heatmaps state them: finer
+sensors (any whole fraction of half an hour) are averaged to half hours, and
+energy per step (MWh) is read as the mean power over the step.
+
+Reading a year of half-hourly data for a thousand substations is 17.5 million
+beliefs, so the rows of many sensors are fetched in one statement (on
+PostgreSQL as binary arrays: no Python object per value). Where every event has
+exactly one belief, that belief is the most recent one by definition; a sensor
+with several beliefs for an event is read through `gridflex.services.beliefs`,
+which applies the full rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import sqlalchemy as sa
+from psycopg.adapt import Loader
+from psycopg.pq import Format
+from sqlalchemy.orm import Session
+
+from gridflex.engines.beliefs.resample import downsample
+from gridflex.engines.heatmap import DemandSeries
+from gridflex.errors import ValidationError
+from gridflex.services import beliefs
+from gridflex.store.models import Sensor
+from gridflex.store.queries.belief_io import fetch, is_postgres
+from gridflex.timing import format_duration
+from gridflex.units import convert, is_convertible
+
+DEMAND, REACTIVE = "demand", "reactive power"
+GRID = timedelta(minutes=30)  # the resolution of published demand statistics
+MAX_CELLS = 100_000_000  # assets x half-hours held at once (800 MB of floats)
+_CHUNK = 20  # sensors per statement (bounds the rows held at once)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_INT8_ARRAY, _FLOAT8_ARRAY = 1016, 1022  # PostgreSQL type oids
+
+
+@dataclass
+class MeasuredDemand:
+    """Demand rows in the order of the assets asked for, and what could not be used."""
+
+    series: DemandSeries | None
+    sensors_used: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Use:
+    row: int
+    sensor: Sensor
+    reactive: bool
+
+
+def measured_demand(
+    session: Session, asset_ids: Sequence[int], *, start: datetime, end: datetime
+) -> MeasuredDemand:
+    """Half-hourly apparent power [MVA] per asset over ``[start, end)``; NaN rows without data."""
+    result = MeasuredDemand(series=None)
+    uses = _pick_sensors(session, asset_ids, result.warnings)
+    if not uses:
+        return result
+    first = _EPOCH + ((start - _EPOCH) // GRID) * GRID
+    n_steps = -(-(end - first) // GRID)
+    if len(asset_ids) * n_steps > MAX_CELLS:
+        raise ValidationError(
+            f"{len(asset_ids)} demand series of {n_steps} half-hours are more values than one "
+            f"computation holds ({MAX_CELLS}); shorten the statistics window.",
+            field="window",
+        )
+    real = np.full((len(asset_ids), n_steps), np.nan)
+    reactive: dict[int, np.ndarray] = {}
+    apparent = set()
+    for use, native in _read(session, uses, first, first + n_steps * GRID):
+        sensor = use.sensor
+        mva = convert(native, sensor.unit, "MVA", resolution=sensor.event_resolution)
+        # Finer data become half-hourly means, as published demand figures are.
+        cells = downsample(mva, GRID // sensor.event_resolution, energy_like=False)
+        if use.reactive:
+            reactive[use.row] = cells
+        else:
+            real[use.row] = cells
+            if "VA" in sensor.unit:
+                apparent.add(use.row)
+    for row, q in reactive.items():
+        if row not in apparent:
+            p = real[row]
+            real[row] = np.where(np.isnan(q), p, np.copysign(np.hypot(p, q), p))
+    result.series = DemandSeries(demand_mva=real, first_event_start=first, resolution=GRID)
+    result.sensors_used = len(uses)
+    return result
+
+
+def _pick_sensors(session: Session, asset_ids: Sequence[int], warnings: list[str]) -> list[_Use]:
+    """The demand and reactive-power sensor of each asset, if usable."""
+    rows = {asset_id: i for i, asset_id in enumerate(asset_ids)}
+    found: list[Sensor] = []
+    ids = list(rows)
+    for i in range(0, len(ids), 1000):
+        found += session.scalars(
+            sa.select(Sensor)
+            .where(
+                Sensor.generic_asset_id.in_(ids[i : i + 1000]),
+                sa.func.lower(Sensor.name).in_((DEMAND, REACTIVE)),
+            )
+            .order_by(Sensor.id)
+        )
+    uses: dict[tuple[int, bool], _Use] = {}
+    for sensor in found:
+        reactive = sensor.name.lower() == REACTIVE
+        key = (rows[sensor.generic_asset_id], reactive)
+        problem = _unusable(sensor)
+        if problem:
+            warnings.append(f"Sensor {sensor.id} ({sensor.name}) not used: {problem}.")
+        elif key in uses:
+            warnings.append(
+                f"Sensor {sensor.id} ({sensor.name}) not used: asset {sensor.generic_asset_id} "
+                f"already has sensor {uses[key].sensor.id} of that name."
+            )
+        else:
+            uses[key] = _Use(key[0], sensor, reactive)
+    return list(uses.values())
+
+
+def _unusable(sensor: Sensor) -> str | None:
+    resolution = sensor.event_resolution
+    if resolution <= timedelta(0) or GRID % resolution:
+        return (
+            f"its resolution ({format_duration(resolution)}) is not half-hourly or a whole "
+            "fraction of half an hour"
+        )
+    if not is_convertible(sensor.unit, "MVA", resolution=resolution):
+        return f"its unit {sensor.unit!r} is not a unit of power (or energy per step)"
+    return None
+
+
+def _read(
+    session: Session, uses: list[_Use], first: datetime, end: datetime
+) -> list[tuple[_Use, np.ndarray]]:
+    """Each sensor's most recent belief per event on its own grid from ``first`` (NaN gaps)."""
+    start_us = _us(first)
+    end_us = _us(end)
+    out = []
+    for i in range(0, len(uses), _CHUNK):
+        chunk = uses[i : i + _CHUNK]
+        rows = _fetch(session, [u.sensor.id for u in chunk], start_us, end_us)
+        for use in chunk:
+            sensor = use.sensor
+            step_us = sensor.event_resolution_s * 1_000_000
+            n = -(-(end_us - start_us) // step_us)
+            starts, values = rows.get(sensor.id, (np.empty(0, np.int64), np.empty(0)))
+            native = _on_grid(starts, values, start_us, step_us, n)
+            if native is None:  # several beliefs about one event: the full rule decides
+                native = beliefs.read_series(
+                    session, sensor, start=first, duration=sensor.event_resolution * n
+                ).values
+            out.append((use, native))
+    return out
+
+
+def _on_grid(
+    starts: np.ndarray, values: np.ndarray, start_us: int, step_us: int, n: int
+) -> np.ndarray | None:
+    """Values placed on the grid, or None if an event has several beliefs or lies off the grid."""
+    offsets = starts - start_us
+    index = offsets // step_us
+    if len(index) and (np.any(offsets % step_us) or np.bincount(index, minlength=n).max() > 1):
+        return None
+    grid = np.full(n, np.nan)
+    grid[index] = values
+    return grid
+
+
+def _fetch(
+    session: Session, sensor_ids: list[int], start_us: int, end_us: int
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Every belief of these sensors in the window: event starts [µs] and values, per sensor."""
+    if is_postgres(session):
+        return _fetch_postgres(session, sensor_ids, start_us, end_us)
+    ids = ", ".join(str(int(i)) for i in sensor_ids)
+    rows = fetch(
+        session,
+        "SELECT sensor_id, event_start_us, event_value FROM belief "
+        f"WHERE sensor_id IN ({ids}) AND event_start_us >= :start_us AND event_start_us < :end_us "
+        "ORDER BY sensor_id, event_start_us",
+        {"start_us": start_us, "end_us": end_us},
+        [("sensor_id", "i4"), ("event_start_us", "i8"), ("event_value", "f8")],
+    )
+    bounds = np.flatnonzero(np.diff(rows["sensor_id"])) + 1
+    out = {}
+    for part in np.split(rows, bounds) if len(rows) else ():
+        out[int(part["sensor_id"][0])] = (part["event_start_us"], part["event_value"])
+    return out
+
+
+class _RawArray(Loader):
+    """Keeps a binary PostgreSQL array as bytes, for numpy to read without a Python object per value."""
+
+    format = Format.BINARY
+
+    def load(self, data: bytes | bytearray | memoryview) -> bytes:
+        return bytes(data)
+
+
+def _fetch_postgres(
+    session: Session, sensor_ids: list[int], start_us: int, end_us: int
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    raw = session.connection().connection.driver_connection
+    with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+        cursor.adapters.register_loader(_INT8_ARRAY, _RawArray)
+        cursor.adapters.register_loader(_FLOAT8_ARRAY, _RawArray)
+        cursor.execute(
+            "SELECT sensor_id, array_agg(event_start_us), array_agg(event_value) FROM belief "
+            "WHERE sensor_id = ANY(%s) AND event_start_us >= %s AND event_start_us < %s "
+            "GROUP BY sensor_id",
+            (sensor_ids, start_us, end_us),
+        )
+        rows = cursor.fetchall()
+    return {
+        int(sensor_id): (
+            _array(starts, ">i8").astype(np.int64),
+            _array(values, ">f8").astype(float),
+        )
+        for sensor_id, starts, values in rows
+    }
+
+
+def _array(data: bytes, kind: str) -> np.ndarray:
+    """The elements of a one-dimensional binary PostgreSQL array without NULLs.
+
+    Layout: dimensions, NULL flag and element type (3 x int32), then per dimension
+    its length and lower bound (2 x int32), then per element its byte length (int32)
+    and its value, all big-endian.
+    """
+    ndim = int(np.frombuffer(data, ">i4", count=1)[0])
+    if ndim == 0:
+        return np.empty(0, dtype=kind)
+    elements = np.dtype([("length", ">i4"), ("value", kind)])
+    return np.frombuffer(data, dtype=elements, offset=12 + 8 * ndim)["value"]
+
+
+def _us(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)

@@ -1,0 +1,346 @@
+"""Publishing heatmap datasets: computed from the registry and the measurements, or as given.
+
+A published dataset is immutable: its JSON (the seed's shape) is stored once, as
+the bytes that are served, under its identifier. Publishing the very same content
+under an identifier again changes nothing; different content under a taken
+identifier is refused.
+
+Computing a dataset (`publish_from_registry`): the registry's records, the
+Dublin Core metadata (given, else the account's previous dataset's, else
+defaults), measured demand over the statistics window before ``valid_from``, and
+network-study figures go through `gridflex.engines.heatmap.recompute_dataset`;
+the result must pass every rule of `check_dataset` before it is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex.engines.heatmap import (
+    Dataset,
+    HeatmapDataError,
+    HeatmapOptions,
+    Problem,
+    check_dataset,
+    recompute_dataset,
+    statistics_window,
+    to_dict,
+    to_geojson,
+    to_json,
+)
+from gridflex.errors import ConflictError, NotFoundError, ValidationError
+from gridflex.services import audit
+from gridflex.services.heatmap import registry as reg
+from gridflex.services.heatmap.measurements import measured_demand
+from gridflex.store.models import Account, HeatmapDataset, User
+from gridflex.timing import parse_datetime, utcnow
+
+DEFAULT_RIGHTS = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+DEFAULT_LANGUAGE = "en"
+FORMAT = "application/json"
+RESERVED_IDENTIFIERS = frozenset({"datasets", "upload", "publish"})  # paths under /heatmap
+_NEEDS_FIRM_AND_PEAK = (
+    "needs a firm capacity (given, or from transformer ratings) and the peak demand "
+    "(from a 'demand' sensor, or a given demandMaximum)"
+)
+_NEEDS_GENERATION = (
+    "needs a generation firm capacity (given, or from transformer ratings and the minimum "
+    "demand: a 'demand' sensor, or a given demandMinimum)"
+)
+_NEEDS_RATINGS = "needs transformers with ratings (a step-up rating where power can flow back)"
+COMPUTATION_NEEDS = {
+    "demandFirmCapacity": "give it, or transformers with step-down ratings",
+    "demandAvailableCapacity": _NEEDS_FIRM_AND_PEAK,
+    "demandConstraint": _NEEDS_FIRM_AND_PEAK,
+    "demandConstraintLimitingFactor": _NEEDS_FIRM_AND_PEAK,
+    "generationFirmCapacity": _NEEDS_GENERATION,
+    "generationAvailableCapacity": _NEEDS_GENERATION,
+    "generationConstraint": _NEEDS_GENERATION,
+    "generationConstraintLimitingFactor": _NEEDS_GENERATION,
+    "reversePowerFlowTotalCapacity": _NEEDS_RATINGS,
+    "reversePowerFlowAvailableCapacity": _NEEDS_RATINGS,
+}
+"""What each computed figure needs, for the message when it could not be computed."""
+_METADATA_FIELDS = ("description", "creator", "publisher", "contributor", "coverage", "rights")
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """What the publisher says about a new dataset; unset fields get defaults."""
+
+    title: str
+    valid_from: datetime
+    valid_to: datetime
+    identifier: str | None = None
+    description: str | None = None
+    creator: str | None = None
+    publisher: str | None = None
+    contributor: str | None = None
+    coverage: str | None = None
+    rights: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class Published:
+    """A stored dataset; ``created`` is False when the same content was already published."""
+
+    row: HeatmapDataset
+    dataset: Dataset
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def parse_moment(text: str | datetime, *, field: str) -> datetime:
+    """An aware date-time (offsets like ``+0000`` accepted) or a date (midnight UTC)."""
+    if isinstance(text, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+        try:
+            return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC)
+        except ValueError:
+            raise ValidationError(f"Not a valid date: {text!r}.", field=field) from None
+    return parse_datetime(text, field=field).astimezone(UTC)
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def publish_from_registry(
+    session: Session,
+    account: Account,
+    request: PublishRequest,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
+    options: HeatmapOptions = HeatmapOptions(),
+) -> Published:
+    """Compute a dataset from the account's registry and measurements, check it and store it."""
+    began = time.perf_counter()
+    _check_request(request)
+    registry = reg.load(session, account)
+    if not registry.substations:
+        raise ValidationError(
+            f"The registry of account {account.name!r} holds no substations; import them first.",
+            field="registry",
+        )
+    base = registry.dataset()
+    dataset = dataclasses.replace(base, **_metadata(session, account, request, base, now))
+    start, end = statistics_window(request.valid_from, months=options.window_months)
+    substations = measured_demand(
+        session, [a.id for a in registry.substations], start=start, end=end
+    )
+    circuits = measured_demand(session, [a.id for a in registry.circuits], start=start, end=end)
+    loaded = time.perf_counter()
+    study = registry.study()
+    computed = recompute_dataset(
+        dataset,
+        substation_demand=substations.series,
+        circuit_demand=circuits.series,
+        demand_voltage_headroom_mva=study["demand_voltage_headroom_mva"],
+        generation_voltage_headroom_mva=study["generation_voltage_headroom_mva"],
+        options=options,
+    )
+    problems = check_dataset(computed)
+    if problems:
+        raise HeatmapDataError([_explained(p) for p in problems])
+    computed_at = time.perf_counter()
+    published = store(session, account, computed, actor=actor)
+    published.warnings = substations.warnings + circuits.warnings
+    published.timings_s = {
+        "read": loaded - began,
+        "compute": computed_at - loaded,
+        "store": time.perf_counter() - computed_at,
+    }
+    return published
+
+
+def _explained(problem: Problem) -> Problem:
+    """A missing computed figure is a gap in the registry: say what the figure needs."""
+    if problem.message == "required field is missing" and problem.field in COMPUTATION_NEEDS:
+        why = COMPUTATION_NEEDS[problem.field]
+        if problem.record.startswith("Circuits"):
+            why = "needs summer and winter ratings and the peak demand (a 'demand' sensor)"
+        return Problem(problem.record, problem.field, f"could not be computed: {why}")
+    return problem
+
+
+def _check_request(request: PublishRequest) -> None:
+    if not request.title or not request.title.strip():
+        raise ValidationError("A dataset needs a title.", field="title")
+    if request.valid_from.tzinfo is None or request.valid_to.tzinfo is None:
+        raise ValidationError("Validity dates need a UTC offset.", field="valid")
+    if not request.valid_from < request.valid_to:
+        raise ValidationError(
+            "valid-from (inclusive) must come before valid-to (exclusive).", field="valid"
+        )
+    if request.identifier is not None:
+        check_identifier(request.identifier)
+
+
+def check_identifier(identifier: str | None) -> str:
+    if not identifier or not identifier.strip():
+        raise ValidationError("A published dataset needs an identifier.", field="identifier")
+    if identifier in RESERVED_IDENTIFIERS or "/" in identifier or len(identifier) > 255:
+        raise ValidationError(
+            f"{identifier!r} cannot be an identifier: it must not contain '/', be longer than "
+            f"255 characters or be one of {', '.join(sorted(RESERVED_IDENTIFIERS))}.",
+            field="identifier",
+        )
+    return identifier
+
+
+def _metadata(
+    session: Session,
+    account: Account,
+    request: PublishRequest,
+    base: Dataset,
+    now: datetime | None,
+) -> dict[str, object]:
+    """Dublin Core fields: given, else those of the account's previous dataset, else defaults."""
+    previous = session.scalars(
+        sa.select(HeatmapDataset)
+        .where(HeatmapDataset.account_id == account.id)
+        .order_by(HeatmapDataset.published_at.desc(), HeatmapDataset.id.desc())
+        .limit(1)
+    ).first()
+    before = previous.dublin_core if previous is not None else {}
+    areas = sorted({s.area for s in base.substations or () if s.area})
+    defaults = {
+        "description": f"Network capacity heatmap of {account.name}.",
+        "creator": account.name,
+        "publisher": account.name,
+        "contributor": account.name,
+        "coverage": ", ".join(areas) or account.name,
+        "rights": DEFAULT_RIGHTS,
+    }
+    values: dict[str, object] = {
+        name: getattr(request, name) or before.get(name) or defaults[name]
+        for name in _METADATA_FIELDS
+    }
+    issued = (now or utcnow()).astimezone(UTC)
+    return {
+        **values,
+        "title": request.title.strip(),
+        "language": request.language or before.get("language") or DEFAULT_LANGUAGE,
+        "identifier": request.identifier or str(uuid.uuid4()),
+        "format": FORMAT,
+        "date": request.valid_from.astimezone(UTC),
+        "issued": issued.replace(microsecond=issued.microsecond // 1000 * 1000),
+        "valid": [request.valid_from.astimezone(UTC), request.valid_to.astimezone(UTC)],
+    }
+
+
+def publish_as_is(
+    session: Session, account: Account, dataset: Dataset, *, actor: User | None = None
+) -> Published:
+    """Publish a complete dataset (an imported file) with its metadata and identifier unchanged."""
+    problems = check_dataset(dataset)
+    if problems:
+        raise HeatmapDataError(problems)
+    check_identifier(dataset.identifier)
+    return store(session, account, dataset, actor=actor)
+
+
+def store(
+    session: Session, account: Account, dataset: Dataset, *, actor: User | None = None
+) -> Published:
+    """Store a checked dataset under its identifier (once; the same content again is a no-op)."""
+    identifier = check_identifier(dataset.identifier)
+    assert dataset.valid is not None and dataset.issued is not None and dataset.title is not None
+    content = to_json(dataset)
+    sha = hashlib.sha256(content).hexdigest()
+    existing = session.scalars(
+        sa.select(HeatmapDataset).where(HeatmapDataset.identifier == identifier)
+    ).first()
+    if existing is not None:
+        if existing.content_sha256 == sha:
+            return Published(existing, dataset, created=False)
+        raise ConflictError(
+            f"A different dataset with identifier {identifier!r} is already published; "
+            "published datasets never change: publish under a new identifier."
+        )
+    metadata = to_dict(dataclasses.replace(dataset, substations=None, circuits=None))
+    metadata.pop("Substations", None)
+    metadata.pop("Circuits", None)
+    row = HeatmapDataset(
+        identifier=identifier,
+        title=dataset.title[:500],
+        valid_from=dataset.valid[0],
+        valid_to=dataset.valid[1],
+        issued=dataset.issued,
+        dublin_core=metadata,
+        content=content,
+        content_sha256=sha,
+        geojson=to_geojson(dataset),
+        substation_count=len(dataset.substations or ()),
+        circuit_count=len(dataset.circuits or ()),
+        account_id=account.id,
+        user_id=actor.id if actor is not None else None,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        f"Heatmap dataset {identifier} ({dataset.title}) published",
+        actor=actor,
+        account_id=account.id,
+    )
+    return Published(row, dataset, created=True)
+
+
+# ---------------------------------------------------------------- finding
+
+
+def dataset_valid_at(session: Session, at: datetime | None = None) -> HeatmapDataset:
+    """The dataset valid at ``at`` (default: now); of several, the last issued."""
+    moment = (at or utcnow()).astimezone(UTC)
+    row = session.scalars(
+        sa.select(HeatmapDataset)
+        .where(HeatmapDataset.valid_from <= moment, HeatmapDataset.valid_to > moment)
+        .order_by(
+            HeatmapDataset.issued.desc(),
+            HeatmapDataset.published_at.desc(),
+            HeatmapDataset.id.desc(),
+        )
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"No heatmap dataset is valid at {moment.isoformat()}.")
+    return row
+
+
+def dataset_by_identifier(session: Session, identifier: str) -> HeatmapDataset:
+    row = session.scalars(
+        sa.select(HeatmapDataset).where(HeatmapDataset.identifier == identifier)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"No heatmap dataset with identifier {identifier!r}.")
+    return row
+
+
+def list_datasets(session: Session) -> list[HeatmapDataset]:
+    """Every published dataset, latest validity first."""
+    return list(
+        session.scalars(
+            sa.select(HeatmapDataset).order_by(
+                HeatmapDataset.valid_from.desc(),
+                HeatmapDataset.issued.desc(),
+                HeatmapDataset.id.desc(),
+            )
+        )
+    )
+
+
+def content_of(session: Session, row: HeatmapDataset, *, geojson: bool = False) -> bytes:
+    """The stored JSON (or GeoJSON) bytes: deferred columns, loaded only here."""
+    column = HeatmapDataset.geojson if geojson else HeatmapDataset.content
+    return bytes(session.scalar(sa.select(column).where(HeatmapDataset.id == row.id)))

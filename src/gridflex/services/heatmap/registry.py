@@ -1,0 +1,395 @@
+"""The network registry: a DSO account's substations, transformers and circuits, as assets.
+
+Every substation, transformer and circuit is an asset (types ``substation``,
+``transformer``, ``circuit``) owned by the DSO's account:
+
+- ``attributes["heatmap"]`` holds its registry record: the engine's record in the
+  seed's JSON shape (`gridflex.engines.heatmap.to_dict`), so that nothing of an
+  imported record is lost (unknown fields included); a substation's record leaves
+  out its ``Transformers``, which are assets of their own, children of it;
+- ``external_id`` holds its key: the mRID, else the name (the keys the seed's
+  ``GSP``/``BSP``/``Primary`` and ``FromSubstation`` references use);
+- ``attributes["heatmap_position"]`` keeps the order of the records, so that a
+  published dataset lists them in the order they were imported;
+- ``parent_asset_id`` mirrors the hierarchy: a substation's parent is the nearest
+  station above it (Primary, else BSP, else GSP), a transformer's its substation,
+  a circuit's the substation it comes from;
+- ``attributes["heatmap_study"]`` (optional, set by the operator) holds results of
+  network studies the seed has no field for: ``demand_voltage_headroom_mva`` and
+  ``generation_voltage_headroom_mva`` [MVA]. (The switchgear headroom is the
+  record's own ``breakerAvailableCapacity``.)
+
+Measured demand lives in sensors of these assets (see `measurements`). Writing
+is an upsert by key: records in the file replace the registry's records with the
+same key (with their projects and transformers); other records are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex.engines.heatmap import (
+    Circuit,
+    Dataset,
+    Substation,
+    Transformer,
+    parent_index,
+    parse_dataset,
+    to_dict,
+)
+from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
+from gridflex.services import assets as asset_service
+from gridflex.store.models import Account, AccountRole, Asset, AssetType, User
+from gridflex.store.models.accounts import account_roles_accounts
+
+RECORD = "heatmap"
+POSITION = "heatmap_position"
+STUDY = "heatmap_study"
+SUBSTATION, TRANSFORMER, CIRCUIT = "substation", "transformer", "circuit"
+STUDY_FIELDS = ("demand_voltage_headroom_mva", "generation_voltage_headroom_mva")
+DSO = "DSO"
+
+
+@dataclass
+class Registry:
+    """The registry assets of one account, in registry order."""
+
+    account: Account
+    substations: list[Asset]
+    transformers: dict[int, list[Asset]]  # substation asset id -> its transformers
+    circuits: list[Asset]
+
+    def dataset(self) -> Dataset:
+        """The records as a dataset without metadata (substations and circuits only)."""
+        substations = []
+        for asset in self.substations:
+            record = dict(asset.attributes.get(RECORD) or {})
+            children = self.transformers.get(asset.id)
+            if children:
+                record["Transformers"] = [t.attributes.get(RECORD) or {} for t in children]
+            substations.append(record)
+        circuits = [dict(a.attributes.get(RECORD) or {}) for a in self.circuits]
+        dataset, _ = parse_dataset({"Substations": substations, "Circuits": circuits})
+        return dataset
+
+    def study(self) -> dict[str, np.ndarray | None]:
+        """Network-study figures per substation (NaN where not assessed; None if none at all)."""
+        out: dict[str, np.ndarray | None] = {}
+        for name in STUDY_FIELDS:
+            values = np.array(
+                [_number((a.attributes.get(STUDY) or {}).get(name)) for a in self.substations],
+                dtype=np.float64,
+            )
+            out[name] = None if np.isnan(values).all() else values
+        return out
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return float("nan")
+
+
+def record_key(record: Substation | Circuit | Transformer) -> str:
+    """The key a record is known by: its mRID, else its name."""
+    return str(record.mrid or record.name or "")
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def is_dso(account: Account) -> bool:
+    return account.has_role(DSO)
+
+
+def publishing_account(session: Session, user: User, account_id: int | None = None) -> Account:
+    """The DSO account a user imports into and publishes for.
+
+    Members of a DSO account act for it; admins may name another DSO account.
+    """
+    if account_id is not None and account_id != user.account_id:
+        if not user.has_role("admin"):
+            raise PermissionDeniedError("Only admins may act for another account.")
+        account = session.get(Account, account_id)
+        if account is None:
+            raise NotFoundError(f"Account {account_id} not found.")
+    else:
+        account = user.account
+    if not is_dso(account):
+        raise PermissionDeniedError(
+            f"Publishing a heatmap needs a DSO account; account {account.name!r} is not one."
+        )
+    return account
+
+
+def dso_account(session: Session, account_id: int | None = None) -> Account:
+    """The account named, which must be a DSO, or the only DSO account there is (for the CLI)."""
+    if account_id is not None:
+        account = session.get(Account, account_id)
+        if account is None:
+            raise NotFoundError(f"Account {account_id} not found.")
+        if not is_dso(account):
+            raise ValidationError(
+                f"Account {account.name!r} is not a DSO account.", field="account"
+            )
+        return account
+    found = list(
+        session.scalars(
+            sa.select(Account)
+            .join(account_roles_accounts, account_roles_accounts.c.account_id == Account.id)
+            .join(AccountRole, AccountRole.id == account_roles_accounts.c.role_id)
+            .where(AccountRole.name == DSO)
+            .order_by(Account.id)
+        )
+    )
+    if len(found) != 1:
+        names = ", ".join(f"{a.name} (id {a.id})" for a in found) or "none"
+        raise ValidationError(
+            f"Name the DSO account with --account; DSO accounts: {names}.", field="account"
+        )
+    return found[0]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _type_ids(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        sa.select(AssetType.name, AssetType.id).where(
+            AssetType.name.in_((SUBSTATION, TRANSFORMER, CIRCUIT))
+        )
+    )
+    ids = {name: type_id for name, type_id in rows}
+    missing = {SUBSTATION, TRANSFORMER, CIRCUIT} - set(ids)
+    if missing:
+        raise ValidationError(f"Asset type(s) {sorted(missing)} missing.", field="asset_type")
+    return ids
+
+
+def load(session: Session, account: Account) -> Registry:
+    """The account's registry, each list in registry order."""
+    types = _type_ids(session)
+    by_type: dict[int, list[Asset]] = {type_id: [] for type_id in types.values()}
+    rows = session.scalars(
+        sa.select(Asset).where(
+            Asset.account_id == account.id,
+            Asset.generic_asset_type_id.in_(types.values()),
+            Asset.external_id.is_not(None),
+        )
+    )
+    for asset in rows:
+        if RECORD in (asset.attributes or {}):
+            by_type[asset.generic_asset_type_id].append(asset)
+    order = lambda a: (a.attributes.get(POSITION, 0), a.id)  # noqa: E731
+    transformers: dict[int, list[Asset]] = {}
+    for asset in sorted(by_type[types[TRANSFORMER]], key=order):
+        if asset.parent_asset_id is not None:
+            transformers.setdefault(asset.parent_asset_id, []).append(asset)
+    return Registry(
+        account=account,
+        substations=sorted(by_type[types[SUBSTATION]], key=order),
+        transformers=transformers,
+        circuits=sorted(by_type[types[CIRCUIT]], key=order),
+    )
+
+
+def merged(registry: Dataset, incoming: Dataset) -> Dataset:
+    """The registry as it will be after writing ``incoming``: its records first, in its order.
+
+    Putting the incoming records first makes their positions in check messages
+    (``Substations[3]``) those of the file.
+    """
+    new_substations = list(incoming.substations or ())
+    new_circuits = list(incoming.circuits or ())
+    taken = {record_key(s) for s in new_substations}
+    taken_circuits = {record_key(c) for c in new_circuits}
+    return dataclasses.replace(
+        incoming,
+        substations=new_substations
+        + [s for s in registry.substations or () if record_key(s) not in taken],
+        circuits=new_circuits
+        + [c for c in registry.circuits or () if record_key(c) not in taken_circuits],
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+@dataclass
+class WriteCounts:
+    """How many records of each kind were created, updated or found unchanged."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {
+            kind: {"created": 0, "updated": 0, "unchanged": 0}
+            for kind in ("substations", "transformers", "circuits")
+        }
+    )
+
+    def add(self, kind: str, outcome: str) -> None:
+        self.counts[kind][outcome] += 1
+
+
+class _Writer:
+    def __init__(self, session: Session, registry: Registry, actor: User | None) -> None:
+        self.session = session
+        self.registry = registry
+        self.account = registry.account
+        self.actor = actor
+        self.types = _type_ids(session)
+        self.result = WriteCounts()
+        self.stale: list[Asset] = []
+        everything = [*registry.substations, *registry.circuits]
+        everything += [t for ts in registry.transformers.values() for t in ts]
+        self.next_position = 1 + max((a.attributes.get(POSITION, 0) for a in everything), default=0)
+
+    def upsert(
+        self,
+        kind: str,
+        existing: Asset | None,
+        record: dict[str, Any],
+        key: str,
+        *,
+        name: str,
+        lat: float | None,
+        lon: float | None,
+        parent_id: int | None = None,
+    ) -> Asset:
+        if existing is None:
+            asset = asset_service.create_asset(
+                self.session,
+                {
+                    "name": name[:255],
+                    "generic_asset_type_id": self.types[kind],
+                    "account_id": self.account.id,
+                    "parent_asset_id": parent_id,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "external_id": key[:255],
+                    "attributes": {RECORD: record, POSITION: self.next_position},
+                },
+                actor=self.actor,
+            )
+            self.next_position += 1
+            self.result.add(_plural(kind), "created")
+            return asset
+        wanted = {"name": name[:255], "latitude": lat, "longitude": lon, "external_id": key[:255]}
+        changed = existing.attributes.get(RECORD) != record or any(
+            getattr(existing, k) != v for k, v in wanted.items()
+        )
+        if changed:
+            for k, v in wanted.items():
+                setattr(existing, k, v)
+            existing.attributes = {**existing.attributes, RECORD: record}  # a new dict: tracked
+        self.result.add(_plural(kind), "updated" if changed else "unchanged")
+        return existing
+
+    def transformers(self, substation: Asset, transformers: Sequence[Transformer]) -> None:
+        old = list(self.registry.transformers.get(substation.id, ()))
+        for transformer in transformers:
+            key = record_key(transformer)
+            match = next((t for t in old if t.external_id == key[:255]), None)
+            if match is not None:
+                old.remove(match)
+            self.upsert(
+                TRANSFORMER,
+                match,
+                to_dict(transformer),
+                key,
+                name=transformer.name or key,
+                lat=substation.latitude,
+                lon=substation.longitude,
+                parent_id=substation.id,
+            )
+        self.stale += old
+
+
+def _plural(kind: str) -> str:
+    return f"{kind}s"
+
+
+def write(
+    session: Session, registry: Registry, incoming: Dataset, after: Dataset, *, actor: User | None
+) -> WriteCounts:
+    """Upsert the incoming substations (with their transformers) and circuits.
+
+    ``after`` is `merged` (the registry as it will be): it resolves the parents.
+    Transformers no longer listed at an updated substation are deleted, with their
+    sensors and data.
+    """
+    writer = _Writer(session, registry, actor)
+    by_key = {a.external_id: a for a in registry.substations}
+    for substation in incoming.substations or ():
+        key = record_key(substation)
+        record = to_dict(substation)
+        transformers = record.pop("Transformers", None)
+        if transformers == []:
+            record["Transformers"] = []  # an empty list stays in the record (no assets)
+        asset = writer.upsert(
+            SUBSTATION,
+            by_key.get(key[:255]),
+            record,
+            key,
+            name=substation.name or key,
+            lat=substation.latitude_deg,
+            lon=substation.longitude_deg,
+        )
+        by_key[asset.external_id] = asset
+        writer.transformers(asset, substation.transformers or ())
+    _link_parents(after.substations or [], by_key)
+    circuits = {a.external_id: a for a in registry.circuits}
+    for circuit in incoming.circuits or ():
+        key = record_key(circuit)
+        start = _first_point(circuit)
+        source = by_key.get((circuit.from_substation or "")[:255]) or _by_name(
+            by_key, circuit.from_substation
+        )
+        asset = writer.upsert(
+            CIRCUIT,
+            circuits.get(key[:255]),
+            to_dict(circuit),
+            key,
+            name=circuit.name or key,
+            lat=start[0],
+            lon=start[1],
+        )
+        asset.parent_asset_id = source.id if source is not None else None
+    session.flush()
+    for stale in writer.stale:  # last: deleting expunges the session's objects
+        writer.result.counts["transformers"].setdefault("deleted", 0)
+        writer.result.counts["transformers"]["deleted"] += 1
+        asset_service.delete_asset(session, stale, actor=actor)
+    return writer.result
+
+
+def _link_parents(substations: Sequence[Substation], by_key: dict[str | None, Asset]) -> None:
+    parents, _ = parent_index(substations)  # unresolved references were refused by the checks
+    assets = [by_key.get(record_key(s)[:255]) for s in substations]
+    for i, asset in enumerate(assets):
+        if asset is None:
+            continue
+        parent = assets[parents[i]] if parents[i] >= 0 else None
+        wanted = parent.id if parent is not None else None
+        if asset.parent_asset_id != wanted:
+            asset.parent_asset_id = wanted
+
+
+def _by_name(by_key: dict[str | None, Asset], name: str | None) -> Asset | None:
+    """A substation referred to by name although it has an mRID (the seed allows both)."""
+    if not name:
+        return None
+    return next((a for a in by_key.values() if a is not None and a.name == name), None)
+
+
+def _first_point(circuit: Circuit) -> tuple[float | None, float | None]:
+    for line in circuit.geometry.lines or () if circuit.geometry else ():
+        for point in line.coordinates or ():
+            return point.latitude_deg, point.longitude_deg
+    return None, None
