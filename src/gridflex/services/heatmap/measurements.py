@@ -13,8 +13,7 @@ sensors (any whole fraction of half an hour) are averaged to half hours, and
 energy per step (MWh) is read as the mean power over the step.
 
 Reading a year of half-hourly data for a thousand substations is 17.5 million
-beliefs, so the rows of many sensors are fetched in one statement (on
-PostgreSQL as binary arrays: no Python object per value). Where every event has
+beliefs, so they come from the store's bulk read (`values_by_sensor`). Where every event has
 exactly one belief, that belief is the most recent one by definition; a sensor
 with several beliefs for an event is read through `gridflex.services.beliefs`,
 which applies the full rule.
@@ -28,8 +27,6 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import sqlalchemy as sa
-from psycopg.adapt import Loader
-from psycopg.pq import Format
 from sqlalchemy.orm import Session
 
 from gridflex.engines.beliefs.resample import downsample
@@ -37,16 +34,15 @@ from gridflex.engines.heatmap import DemandSeries
 from gridflex.errors import ValidationError
 from gridflex.services import beliefs
 from gridflex.store.models import Sensor
-from gridflex.store.queries.belief_io import fetch, is_postgres
+from gridflex.store.queries.beliefs import values_by_sensor
 from gridflex.timing import format_duration
 from gridflex.units import convert, is_convertible
 
 DEMAND, REACTIVE = "demand", "reactive power"
 GRID = timedelta(minutes=30)  # the resolution of published demand statistics
 MAX_CELLS = 100_000_000  # assets x half-hours held at once (800 MB of floats)
-_CHUNK = 20  # sensors per statement (bounds the rows held at once)
+_CHUNK_EVENTS = 10_000_000  # events read per bulk call (bounds the rows held at once)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_INT8_ARRAY, _FLOAT8_ARRAY = 1016, 1022  # PostgreSQL type oids
 
 
 @dataclass
@@ -154,9 +150,8 @@ def _read(
     start_us = _us(first)
     end_us = _us(end)
     out = []
-    for i in range(0, len(uses), _CHUNK):
-        chunk = uses[i : i + _CHUNK]
-        rows = _fetch(session, [u.sensor.id for u in chunk], start_us, end_us)
+    for chunk in _chunks(uses, end_us - start_us):
+        rows = values_by_sensor(session, [u.sensor.id for u in chunk], start_us, end_us)
         for use in chunk:
             sensor = use.sensor
             step_us = sensor.event_resolution_s * 1_000_000
@@ -171,6 +166,20 @@ def _read(
     return out
 
 
+def _chunks(uses: list[_Use], window_us: int) -> list[list[_Use]]:
+    """Consecutive groups of sensors with about ``_CHUNK_EVENTS`` events in the window."""
+    chunks: list[list[_Use]] = [[]]
+    events = 0
+    for use in uses:
+        n = window_us // (use.sensor.event_resolution_s * 1_000_000)
+        if chunks[-1] and events + n > _CHUNK_EVENTS:
+            chunks.append([])
+            events = 0
+        chunks[-1].append(use)
+        events += n
+    return chunks
+
+
 def _on_grid(
     starts: np.ndarray, values: np.ndarray, start_us: int, step_us: int, n: int
 ) -> np.ndarray | None:
@@ -182,74 +191,6 @@ def _on_grid(
     grid = np.full(n, np.nan)
     grid[index] = values
     return grid
-
-
-def _fetch(
-    session: Session, sensor_ids: list[int], start_us: int, end_us: int
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Every belief of these sensors in the window: event starts [µs] and values, per sensor."""
-    if is_postgres(session):
-        return _fetch_postgres(session, sensor_ids, start_us, end_us)
-    ids = ", ".join(str(int(i)) for i in sensor_ids)
-    rows = fetch(
-        session,
-        "SELECT sensor_id, event_start_us, event_value FROM belief "
-        f"WHERE sensor_id IN ({ids}) AND event_start_us >= :start_us AND event_start_us < :end_us "
-        "ORDER BY sensor_id, event_start_us",
-        {"start_us": start_us, "end_us": end_us},
-        [("sensor_id", "i4"), ("event_start_us", "i8"), ("event_value", "f8")],
-    )
-    bounds = np.flatnonzero(np.diff(rows["sensor_id"])) + 1
-    out = {}
-    for part in np.split(rows, bounds) if len(rows) else ():
-        out[int(part["sensor_id"][0])] = (part["event_start_us"], part["event_value"])
-    return out
-
-
-class _RawArray(Loader):
-    """Keeps a binary PostgreSQL array as bytes, for numpy to read without a Python object per value."""
-
-    format = Format.BINARY
-
-    def load(self, data: bytes | bytearray | memoryview) -> bytes:
-        return bytes(data)
-
-
-def _fetch_postgres(
-    session: Session, sensor_ids: list[int], start_us: int, end_us: int
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    raw = session.connection().connection.driver_connection
-    with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-        cursor.adapters.register_loader(_INT8_ARRAY, _RawArray)
-        cursor.adapters.register_loader(_FLOAT8_ARRAY, _RawArray)
-        cursor.execute(
-            "SELECT sensor_id, array_agg(event_start_us), array_agg(event_value) FROM belief "
-            "WHERE sensor_id = ANY(%s) AND event_start_us >= %s AND event_start_us < %s "
-            "GROUP BY sensor_id",
-            (sensor_ids, start_us, end_us),
-        )
-        rows = cursor.fetchall()
-    return {
-        int(sensor_id): (
-            _array(starts, ">i8").astype(np.int64),
-            _array(values, ">f8").astype(float),
-        )
-        for sensor_id, starts, values in rows
-    }
-
-
-def _array(data: bytes, kind: str) -> np.ndarray:
-    """The elements of a one-dimensional binary PostgreSQL array without NULLs.
-
-    Layout: dimensions, NULL flag and element type (3 x int32), then per dimension
-    its length and lower bound (2 x int32), then per element its byte length (int32)
-    and its value, all big-endian.
-    """
-    ndim = int(np.frombuffer(data, ">i4", count=1)[0])
-    if ndim == 0:
-        return np.empty(0, dtype=kind)
-    elements = np.dtype([("length", ">i4"), ("value", kind)])
-    return np.frombuffer(data, dtype=elements, offset=12 + 8 * ndim)["value"]
 
 
 def _us(moment: datetime) -> int:

@@ -23,13 +23,26 @@ from gridflex.store.base import Base
 class Belief(Base):
     __tablename__ = "belief"
 
-    sensor_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)  # -> sensor.id
-    event_start_us: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    belief_time_us: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    source_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)  # -> data_source.id
-    cumulative_probability: Mapped[float] = mapped_column(sa.Float, primary_key=True, default=0.5)
+    sensor_id: Mapped[int] = mapped_column(sa.Integer)  # -> sensor.id
+    event_start_us: Mapped[int] = mapped_column(sa.BigInteger)
+    belief_time_us: Mapped[int] = mapped_column(sa.BigInteger)
+    source_id: Mapped[int] = mapped_column(sa.Integer)  # -> data_source.id
+    cumulative_probability: Mapped[float] = mapped_column(sa.Float, default=0.5)
     # knowledge time - belief time: positive for forecasts, negative after the fact.
     belief_horizon_us: Mapped[int] = mapped_column(sa.BigInteger)
     event_value: Mapped[float] = mapped_column(sa.Float)
 
-    __table_args__ = (sa.Index("ix_belief_source_id", "source_id"),)
+    __table_args__ = (
+        # Reads are served by the key alone (migration 0005): on PostgreSQL the key
+        # INCLUDEs the payload (index-only scans); on SQLite the table is the key.
+        sa.PrimaryKeyConstraint(
+            "sensor_id",
+            "event_start_us",
+            "belief_time_us",
+            "source_id",
+            "cumulative_probability",
+            postgresql_include=["event_value", "belief_horizon_us"],
+        ),
+        sa.Index("ix_belief_source_id", "source_id"),
+        {"sqlite_with_rowid": False},
+    )
