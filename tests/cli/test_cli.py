@@ -38,10 +38,34 @@ def _count(db: str, table: str) -> int:
 def test_add_show_and_delete_entities(run, db):
     assert "revision" in run("db", "upgrade").output
     assert "id 1" in run("add", "account", "--name", "ACME", "--roles", "Prosumer,DSO").output
-    run("add", "user", "--email", "me@acme.example", "--password", "long enough", "--account", "1",
-        "--roles", "account-admin")
-    run("add", "asset", "--name", "site", "--type", "building", "--account", "1", "--latitude", "52", "--longitude", "4",
-        "--flex-context", '{"site-power-capacity": "100 kW"}')
+    run(
+        "add",
+        "user",
+        "--email",
+        "me@acme.example",
+        "--password",
+        "long enough",
+        "--account",
+        "1",
+        "--roles",
+        "account-admin",
+    )
+    run(
+        "add",
+        "asset",
+        "--name",
+        "site",
+        "--type",
+        "building",
+        "--account",
+        "1",
+        "--latitude",
+        "52",
+        "--longitude",
+        "4",
+        "--flex-context",
+        '{"site-power-capacity": "100 kW"}',
+    )
     run("add", "sensor", "--name", "power", "--asset", "1", "--unit", "kW", "--resolution", "PT15M")
     shown = run("show", "accounts").output
     assert "ACME" in shown and "DSO" in shown
@@ -58,7 +82,19 @@ def test_bad_input_names_the_field_and_exits_nonzero(run, db):
     assert result.exit_code == 1 and "roles" in result.output and "Wizard" in result.output
     result = run("add", "sensor", "--name", "p", "--asset", "99", "--unit", "kW", ok=False)
     assert result.exit_code == 1 and "generic_asset_id" in result.output
-    result = run("add", "sensor", "--name", "p", "--asset", "1", "--unit", "kW", "--resolution", "15 minutes", ok=False)
+    result = run(
+        "add",
+        "sensor",
+        "--name",
+        "p",
+        "--asset",
+        "1",
+        "--unit",
+        "kW",
+        "--resolution",
+        "15 minutes",
+        ok=False,
+    )
     assert result.exit_code == 1 and "resolution" in result.output
     assert _count(db, "sensor") == 0
 
@@ -70,12 +106,16 @@ def test_demo_builds_once_and_prints_a_working_token(run, db):
         beliefs = conn.execute(sa.text("SELECT count(*) FROM belief")).scalar_one()
     assert beliefs >= 4 * 3 * 96  # four measured series, three days at 15 minutes, plus prices
     with get_engine(db).connect() as conn:
-        first, last = conn.execute(sa.text(
-            "SELECT min(event_start_us), max(event_start_us) FROM belief JOIN sensor ON sensor.id = belief.sensor_id "
-            "WHERE sensor.name = 'site consumption'"
-        )).one()
+        first, last = conn.execute(
+            sa.text(
+                "SELECT min(event_start_us), max(event_start_us) FROM belief JOIN sensor ON sensor.id = belief.sensor_id "
+                "WHERE sensor.name = 'site consumption'"
+            )
+        ).one()
     now_us = time.time() * 1e6
-    assert now_us - 4 * 86400e6 < first < now_us and last < now_us + 2 * 86400e6  # the last days, not 1970
+    assert (
+        now_us - 4 * 86400e6 < first < now_us and last < now_us + 2 * 86400e6
+    )  # the last days, not 1970
     second = run("demo", "--days", "3").output
     assert "already present" in second
     with get_engine(db).connect() as conn:

@@ -39,7 +39,10 @@ def filled(db, world):
 
 
 def _sorted(found: dict[int, tuple[np.ndarray, np.ndarray]]) -> dict[int, list[tuple[int, float]]]:
-    return {s: sorted(zip(starts.tolist(), values.tolist())) for s, (starts, values) in found.items()}
+    return {
+        s: sorted(zip(starts.tolist(), values.tolist(), strict=True))
+        for s, (starts, values) in found.items()
+    }
 
 
 def _expected(sensor_ids: list[int], start: int, end: int) -> dict[int, list[tuple[int, float]]]:

@@ -12,7 +12,9 @@ from gridflex.store.base import Base, get_engine
 
 def _diff(url: str) -> list:
     with get_engine(url).connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True}
+        )
         return compare_metadata(context, Base.metadata)
 
 

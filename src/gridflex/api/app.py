@@ -68,7 +68,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # carbon first: its /v3 paths overlap no other, and its latest route is the hot path of the
     # whole API (routes are matched in order, so the others pay only its few failed checks).
-    for module in (carbon, public, auth, accounts, users, assets, sensors, sensor_data, jobs, v1_1, heatmap, forecasts, schedules):
+    for module in (
+        carbon,
+        public,
+        auth,
+        accounts,
+        users,
+        assets,
+        sensors,
+        sensor_data,
+        jobs,
+        v1_1,
+        heatmap,
+        forecasts,
+        schedules,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
@@ -83,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _openapi(app: FastAPI) -> dict:
     if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
         # One "Authorize" button in Swagger UI: paste a token from POST /api/requestAuthToken.
         schema.setdefault("components", {})["securitySchemes"] = {
             "token": {"type": "apiKey", "in": "header", "name": "Authorization"}

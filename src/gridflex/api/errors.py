@@ -77,7 +77,11 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, exc: errors.GridflexError) -> JSON:
         code, _ = status_for(exc)
         location = "query" if request.method in ("GET", "DELETE") else "json"
-        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, errors.RateLimitError) else None
+        headers = (
+            {"Retry-After": str(exc.retry_after_s)}
+            if isinstance(exc, errors.RateLimitError)
+            else None
+        )
         return JSON(error_body(exc, location), status_code=code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -88,8 +92,10 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSON:
         # Clients parse every answer as JSON; the traceback goes to the server log, not to the client.
         logger.exception("Unhandled error on %s %s", request.method, request.url.path)
-        return JSON({"message": "Internal server error; it has been logged.", "status": "INTERNAL_ERROR"},
-                    status_code=500)
+        return JSON(
+            {"message": "Internal server error; it has been logged.", "status": "INTERNAL_ERROR"},
+            status_code=500,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSON:

@@ -1,14 +1,18 @@
-"""Assets: list, create, read, update, delete, audit log, sensors, types, UI preferences."""
+"""Assets: list, create, read, update, delete, audit log, sensors, jobs, charts, KPIs, types,
+UI preferences."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import selectinload
 
 from gridflex import permissions
+from gridflex.api import charts as chart_specs
 from gridflex.api.deps import (
     CurrentUser,
     DeletableAsset,
@@ -25,9 +29,10 @@ from gridflex.api.schemas.entities import (
     sensor_public,
 )
 from gridflex.jobs import expire_overdue, jobs_for_asset
-from gridflex.services import assets
+from gridflex.services import assets, charts
 from gridflex.services.accounts import get_account
 from gridflex.store.models import Account, Asset, AssetType, AuditLog, Sensor, User
+from gridflex.timing import parse_datetime, utcnow
 
 router = APIRouter(prefix="/api/v3_0/assets", tags=["assets"])
 
@@ -204,4 +209,131 @@ def read_asset_jobs(asset: ReadableAsset, session: SessionDep) -> dict[str, Any]
             for job in jobs_for_asset(session, asset_ids, sensor_ids)
         ],
         "redis_connection_err": None,
+    }
+
+
+def _chart_window(
+    event_starts_after: str | None,
+    event_ends_before: str | None,
+    beliefs_after: str | None,
+    beliefs_before: str | None,
+    most_recent_beliefs_only: bool,
+) -> charts.Window:
+    default_start, default_end = charts.default_window(utcnow())
+
+    def moment(text: str | None, name: str) -> datetime | None:
+        return parse_datetime(text, field=name) if text else None
+
+    return charts.Window(
+        event_starts_after=moment(event_starts_after, "event_starts_after") or default_start,
+        event_ends_before=moment(event_ends_before, "event_ends_before") or default_end,
+        beliefs_after=moment(beliefs_after, "beliefs_after"),
+        beliefs_before=moment(beliefs_before, "beliefs_before"),
+        most_recent_only=most_recent_beliefs_only,
+    )
+
+
+_MOMENT = "ISO 8601 with an offset; default: the last week up to the end of tomorrow (UTC)."
+
+
+@router.get("/{id}/chart_data", summary="Download time series for use in charts")
+def read_asset_chart_data(
+    asset: ReadableAsset,
+    user: CurrentUser,
+    session: SessionDep,
+    event_starts_after: Annotated[str | None, Query(description=_MOMENT)] = None,
+    event_ends_before: Annotated[str | None, Query(description=_MOMENT)] = None,
+    beliefs_after: Annotated[str | None, Query()] = None,
+    beliefs_before: Annotated[str | None, Query()] = None,
+    most_recent_beliefs_only: bool = True,
+    compress_json: bool = False,
+) -> Any:
+    """Beliefs of the sensors the asset's charts show (``sensors_to_show``), as records:
+    ``event_start``/``event_end`` in ms since the epoch, ``event_value``, ``sensor`` and
+    ``source``. With ``compress_json``, records name sensors and sources by id and the
+    answer carries them once: ``{"data": [...], "sensors": {...}, "sources": {...}}``."""
+    window = _chart_window(
+        event_starts_after, event_ends_before, beliefs_after, beliefs_before,
+        most_recent_beliefs_only,
+    )  # fmt: skip
+    sensors = [s for p in charts.panels(session, asset, user) for s in p.sensors]
+    records, sensor_info, source_info = charts.chart_records(
+        session, list({s.id: s for s in sensors}.values()), window
+    )
+    if compress_json:
+        return {"data": records, "sensors": sensor_info, "sources": source_info}
+    for record in records:
+        record["sensor"] = sensor_info[record["sensor"]]
+        record["source"] = source_info.get(record["source"], {"id": record["source"]})
+    return records
+
+
+@router.get("/{id}/chart", summary="Download an embeddable chart with time series data")
+def read_asset_chart(
+    request: Request,
+    asset: ReadableAsset,
+    user: CurrentUser,
+    session: SessionDep,
+    event_starts_after: Annotated[str | None, Query(description=_MOMENT)] = None,
+    event_ends_before: Annotated[str | None, Query(description=_MOMENT)] = None,
+    beliefs_after: Annotated[str | None, Query()] = None,
+    beliefs_before: Annotated[str | None, Query()] = None,
+    include_data: bool = False,
+    combine_legend: bool | None = None,
+    dataset_name: str | None = None,
+    height: str | None = None,
+    width: str | None = None,
+    chart_type: Annotated[
+        str | None, Query(description=f"One of {', '.join(chart_specs.CHART_TYPES)}.")
+    ] = None,
+) -> Any:
+    """A Vega-Lite spec of the asset's panels (``sensors_to_show``). Asked for as
+    ``text/html`` (a browser), the answer is a page that renders it offline with the
+    bundled vega-embed, data included."""
+    wants_html = "text/html" in request.headers.get("accept", "")
+    panels = charts.panels(session, asset, user)
+    records = None
+    if include_data or wants_html:
+        window = _chart_window(
+            event_starts_after, event_ends_before, beliefs_after, beliefs_before, True
+        )
+        records, sensor_info, _ = charts.chart_records(
+            session, [s for p in panels for s in p.sensors], window
+        )
+    if combine_legend is None:
+        prefs = (user.account.attributes or {}).get("user_preferences", {}).get(str(user.id), {})
+        combine_legend = bool(prefs.get("keep_legends_below_graphs", True))
+    spec = chart_specs.chart_spec(
+        panels,
+        records=records,
+        dataset_name=dataset_name or f"asset_{asset.id}",
+        chart_type=chart_type,
+        width=width,
+        height=height,
+        combine_legend=combine_legend,
+    )
+    if wants_html:
+        return HTMLResponse(chart_specs.chart_page(asset.name, spec))
+    return spec
+
+
+@router.get("/{id}/kpis", summary="Get daily KPIs for an asset.")
+def read_asset_kpis(
+    asset: ReadableAsset,
+    user: CurrentUser,
+    session: SessionDep,
+    start: Annotated[str, Query(description="Start of the KPI window, ISO 8601 with an offset.")],
+    end: Annotated[str, Query(description="End of the KPI window (exclusive).")],
+) -> dict[str, Any]:
+    """One figure per entry of the asset's ``sensors_to_show_as_kpis`` (``{"title",
+    "sensor", "function"}``, function sum/mean/min/max, default sum) over the most
+    recent beliefs of events in [start, end)."""
+    return {
+        "data": charts.kpis(
+            session,
+            asset,
+            user,
+            start=parse_datetime(start, field="start"),
+            end=parse_datetime(end, field="end"),
+        )
     }

@@ -13,6 +13,8 @@ Percentiles interpolate linearly between order statistics (numpy's default
 from __future__ import annotations
 
 import calendar
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -106,7 +108,7 @@ def demand_statistics(
     # Sorting once gives every order statistic; infinities count as gaps and NaN
     # sorts last, so the present values of row i are ordered[i, :count[i]].
     ordered = np.where(np.isfinite(values), values, np.nan)  # a fresh array: sort in place
-    ordered.sort(axis=1)
+    _sort_rows(ordered)
     count = np.count_nonzero(~np.isnan(ordered), axis=1)
     coverage = count / expected if expected > 0 else np.zeros(n_rows)
     usable = (count > 0) & (coverage >= min_coverage_frac)
@@ -131,6 +133,17 @@ def demand_statistics(
         p25_mva=p25,
         coverage_frac=np.asarray(coverage, dtype=np.float64),
     )
+
+
+def _sort_rows(values: NDArray[np.float64]) -> None:
+    """Sort each row in place, blocks of rows on all CPUs (numpy releases the GIL while
+    sorting; a thousand rows of a year take 0.6 s on one core)."""
+    workers = min(os.cpu_count() or 1, 8) if values.size >= 1_000_000 else 1
+    if workers == 1:
+        values.sort(axis=1)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda block: block.sort(axis=1), np.array_split(values, workers)))
 
 
 def seasonal_extremes(

@@ -1,0 +1,138 @@
+"""Vega-Lite chart specs for an asset's panels, and the HTML page that renders one offline.
+
+The spec reads records shaped like ``GET /assets/{id}/chart_data`` answers them
+(``event_start`` in ms, ``event_value``, ``sensor`` id) with the sensor names
+folded in, so a client can fetch the spec once and swap data in by dataset name.
+The page loads the Vega/Vega-Lite/vega-embed bundle that vl-convert-python
+ships (no CDN: the server may be offline), served at ``/ui/vega-embed.js``.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from gridflex.errors import ValidationError
+from gridflex.services.charts import Panel
+
+CHART_TYPES = ("chart_for_multiple_sensors", "line_chart", "bar_chart", "daily_heatmap")
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+
+
+def chart_spec(
+    panels: list[Panel],
+    *,
+    records: list[dict[str, Any]] | None,
+    dataset_name: str,
+    chart_type: str | None,
+    width: str | None,
+    height: str | None,
+    combine_legend: bool,
+) -> dict[str, Any]:
+    kind = chart_type or "chart_for_multiple_sensors"
+    if kind not in CHART_TYPES:
+        raise ValidationError(
+            f"chart_type must be one of {', '.join(CHART_TYPES)}.", field="chart_type"
+        )
+    size = {"width": _size(width, "width", "container"), "height": _size(height, "height", 200)}
+    rows = [_panel(panel, kind, size) for panel in panels]
+    spec: dict[str, Any] = {
+        "$schema": SCHEMA,
+        "description": "Time series of an asset's sensors, one panel per entry of sensors_to_show.",
+        "data": {"name": dataset_name},
+        "vconcat": rows,
+        "resolve": {"scale": {"x": "shared"}},
+        "config": {"legend": {"orient": "bottom" if combine_legend else "right"}},
+    }
+    if records is not None:
+        spec["data"] = {"name": dataset_name, "values": records}
+    return spec
+
+
+def _size(value: str | None, field: str, default: Any) -> Any:
+    if value is None or value == "":
+        return default
+    if value == "container":
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValidationError(
+            f"{field} must be a number of pixels or 'container'.", field=field
+        ) from None
+    if not 10 <= number <= 10_000:
+        raise ValidationError(f"{field} must be between 10 and 10000 pixels.", field=field)
+    return number
+
+
+def _panel(panel: Panel, kind: str, size: dict[str, Any]) -> dict[str, Any]:
+    ids = [s.id for s in panel.sensors]
+    names = {str(s.id): f"{s.name} ({s.unit})" if s.unit else s.name for s in panel.sensors}
+    units = sorted({s.unit for s in panel.sensors})
+    base = {
+        "title": panel.title,
+        "transform": [
+            {"filter": {"field": "sensor", "oneOf": ids}},
+            {"calculate": f"{orjson.dumps(names).decode()}[datum.sensor]", "as": "sensor_name"},
+        ],
+        **size,
+    }
+    if kind == "daily_heatmap":
+        return {
+            **base,
+            "mark": "rect",
+            "encoding": {
+                "x": {"field": "event_start", "timeUnit": "hoursminutes", "type": "ordinal",
+                      "title": "Time of day"},
+                "y": {"field": "event_start", "timeUnit": "yearmonthdate", "type": "ordinal",
+                      "title": "Day"},
+                "color": {"field": "event_value", "aggregate": "mean", "type": "quantitative",
+                          "title": ", ".join(units)},
+                "tooltip": _tooltip(),
+            },
+        }  # fmt: skip
+    mark = {"type": "bar"} if kind == "bar_chart" else {"type": "line", "interpolate": "step-after"}
+    return {
+        **base,
+        "mark": {**mark, "tooltip": True},
+        "encoding": {
+            "x": {"field": "event_start", "type": "temporal", "title": None},
+            "y": {"field": "event_value", "type": "quantitative", "title": ", ".join(units)},
+            "color": {"field": "sensor_name", "type": "nominal", "title": "Sensor"},
+            "tooltip": _tooltip(),
+        },
+    }
+
+
+def _tooltip() -> list[dict[str, Any]]:
+    return [
+        {"field": "sensor_name", "type": "nominal", "title": "Sensor"},
+        {"field": "event_start", "type": "temporal", "format": "%Y-%m-%d %H:%M", "title": "Start"},
+        {"field": "event_value", "type": "quantitative", "format": ".4~f", "title": "Value"},
+        {"field": "source", "type": "nominal", "title": "Source id"},
+    ]
+
+
+def chart_page(title: str, spec: dict[str, Any]) -> str:
+    """A self-contained page that renders ``spec`` with the bundled vega-embed."""
+    spec_json = orjson.dumps(spec).decode().replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:1.5rem}}#chart{{width:100%}}</style>
+<script src="/ui/vega-embed.js"></script></head>
+<body><h1>{html.escape(title)}</h1><div id="chart"></div>
+<script>vegaEmbed("#chart", {spec_json}, {{"actions": false}}).catch(function (e) {{
+  document.getElementById("chart").textContent = "The chart could not be drawn: " + e;
+}});</script></body></html>"""
+
+
+@lru_cache(maxsize=1)
+def vega_bundle() -> bytes:
+    """Vega, Vega-Lite and vega-embed as one script defining ``window.vegaEmbed`` (~1 MB)."""
+    import vl_convert  # imported here: bundling takes a few seconds, once per process
+
+    snippet = "import vegaEmbed from 'vega-embed'; window.vegaEmbed = vegaEmbed;"
+    return vl_convert.javascript_bundle(snippet).encode()
