@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gridflex import __version__
-from gridflex.api import errors
+from gridflex.api import charts, errors
 from gridflex.api.examples import add_examples
 from gridflex.api.middleware import ApiHeaders, BodySizeLimit
 from gridflex.api.responses import JSON
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
+    _serve_chart_script(app)
     return app
 
 
@@ -107,6 +108,18 @@ def _openapi(app: FastAPI) -> dict:
         schema["security"] = [{"token": []}]
         app.openapi_schema = add_examples(schema)
     return app.openapi_schema
+
+
+def _serve_chart_script(app: FastAPI) -> None:
+    """The script chart pages load (Vega, Vega-Lite, vega-embed), built once per process."""
+
+    @app.get("/ui/vega-embed.js", include_in_schema=False)
+    def vega_embed() -> Response:
+        return Response(
+            charts.vega_bundle(),
+            media_type="text/javascript",
+            headers={"Cache-Control": f"public, max-age={24 * 3600}"},
+        )
 
 
 def _serve_docs(app: FastAPI) -> None:

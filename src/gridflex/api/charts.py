@@ -37,7 +37,7 @@ def chart_spec(
         raise ValidationError(
             f"chart_type must be one of {', '.join(CHART_TYPES)}.", field="chart_type"
         )
-    size = {"width": _size(width, "width", "container"), "height": _size(height, "height", 200)}
+    size = {"width": _size(width, "width", 900), "height": _size(height, "height", 200)}
     rows = [_panel(panel, kind, size) for panel in panels]
     spec: dict[str, Any] = {
         "$schema": SCHEMA,
@@ -134,5 +134,4 @@ def vega_bundle() -> bytes:
     """Vega, Vega-Lite and vega-embed as one script defining ``window.vegaEmbed`` (~1 MB)."""
     import vl_convert  # imported here: bundling takes a few seconds, once per process
 
-    snippet = "import vegaEmbed from 'vega-embed'; window.vegaEmbed = vegaEmbed;"
-    return vl_convert.javascript_bundle(snippet).encode()
+    return vl_convert.javascript_bundle().encode()

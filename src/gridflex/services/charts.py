@@ -148,8 +148,8 @@ def chart_records(
     lo, flt = to_us(window.event_starts_after), window.filter()
     for sensor in sensors:
         step_us = max(sensor.event_resolution_s, 0) * 1_000_000
-        # events that end before the window's end start before end - resolution
-        hi = to_us(window.event_ends_before) - step_us + (0 if step_us else 1)
+        # events ending at or before the window's end: start <= end - resolution
+        hi = to_us(window.event_ends_before) - step_us + 1
         if window.most_recent_only:
             picked = q.most_recent(session, sensor.id, lo, hi, flt)
             rows = zip(
@@ -229,10 +229,7 @@ def kpis(
         sensor = session.get(Sensor, entry["sensor"])
         if sensor is None or not permissions.can_access_sensor(user, sensor, "read"):
             continue
-        step_us = max(sensor.event_resolution_s, 0) * 1_000_000
-        picked = q.most_recent(
-            session, sensor.id, to_us(start), to_us(end) - step_us + (0 if step_us else 1)
-        )
+        picked = q.most_recent(session, sensor.id, to_us(start), to_us(end))  # starts in window
         values = picked.values[~np.isnan(picked.values)]
         value = float(KPI_FUNCTIONS[function](values)) if len(values) else 0.0
         out.append(
