@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import selectinload
 
@@ -212,13 +212,17 @@ def read_asset_jobs(asset: ReadableAsset, session: SessionDep) -> dict[str, Any]
     }
 
 
+_MOMENT = "ISO 8601 with an offset; default: the last week up to the end of tomorrow (UTC)."
+
+
 def _chart_window(
-    event_starts_after: str | None,
-    event_ends_before: str | None,
-    beliefs_after: str | None,
-    beliefs_before: str | None,
-    most_recent_beliefs_only: bool,
+    event_starts_after: Annotated[str | None, Query(description=_MOMENT)] = None,
+    event_ends_before: Annotated[str | None, Query(description=_MOMENT)] = None,
+    beliefs_after: Annotated[str | None, Query()] = None,
+    beliefs_before: Annotated[str | None, Query()] = None,
+    most_recent_beliefs_only: bool = True,
 ) -> charts.Window:
+    """Which beliefs a chart shows, from the query (shared by /chart and /chart_data)."""
     default_start, default_end = charts.default_window(utcnow())
 
     def moment(text: str | None, name: str) -> datetime | None:
@@ -233,7 +237,7 @@ def _chart_window(
     )
 
 
-_MOMENT = "ISO 8601 with an offset; default: the last week up to the end of tomorrow (UTC)."
+ChartWindow = Annotated[charts.Window, Depends(_chart_window)]
 
 
 @router.get("/{id}/chart_data", summary="Download time series for use in charts")
@@ -241,21 +245,13 @@ def read_asset_chart_data(
     asset: ReadableAsset,
     user: CurrentUser,
     session: SessionDep,
-    event_starts_after: Annotated[str | None, Query(description=_MOMENT)] = None,
-    event_ends_before: Annotated[str | None, Query(description=_MOMENT)] = None,
-    beliefs_after: Annotated[str | None, Query()] = None,
-    beliefs_before: Annotated[str | None, Query()] = None,
-    most_recent_beliefs_only: bool = True,
+    window: ChartWindow,
     compress_json: bool = False,
 ) -> Any:
     """Beliefs of the sensors the asset's charts show (``sensors_to_show``), as records:
     ``event_start``/``event_end`` in ms since the epoch, ``event_value``, ``sensor`` and
     ``source``. With ``compress_json``, records name sensors and sources by id and the
     answer carries them once: ``{"data": [...], "sensors": {...}, "sources": {...}}``."""
-    window = _chart_window(
-        event_starts_after, event_ends_before, beliefs_after, beliefs_before,
-        most_recent_beliefs_only,
-    )  # fmt: skip
     sensors = [s for p in charts.panels(session, asset, user) for s in p.sensors]
     records, sensor_info, source_info = charts.chart_records(
         session, list({s.id: s for s in sensors}.values()), window
@@ -274,10 +270,7 @@ def read_asset_chart(
     asset: ReadableAsset,
     user: CurrentUser,
     session: SessionDep,
-    event_starts_after: Annotated[str | None, Query(description=_MOMENT)] = None,
-    event_ends_before: Annotated[str | None, Query(description=_MOMENT)] = None,
-    beliefs_after: Annotated[str | None, Query()] = None,
-    beliefs_before: Annotated[str | None, Query()] = None,
+    window: ChartWindow,
     include_data: bool = False,
     combine_legend: bool | None = None,
     dataset_name: str | None = None,
@@ -294,9 +287,6 @@ def read_asset_chart(
     panels = charts.panels(session, asset, user)
     records = None
     if include_data or wants_html:
-        window = _chart_window(
-            event_starts_after, event_ends_before, beliefs_after, beliefs_before, True
-        )
         records, sensor_info, _ = charts.chart_records(
             session, [s for p in panels for s in p.sensors], window
         )
