@@ -210,12 +210,17 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                 "event_start": 1795388400000,
                 "event_end": 1795392000000,
                 "event_value": 42.5,
-                "sensor": {"id": 1, "name": "day-ahead prices", "unit": "EUR/MWh",
-                           "event_resolution": "PT1H", "asset_id": 5},
+                "sensor": {
+                    "id": 1,
+                    "name": "day-ahead prices",
+                    "unit": "EUR/MWh",
+                    "event_resolution": "PT1H",
+                    "asset_id": 5,
+                },
                 "source": {"id": 1, "name": "EPEX", "type": "market", "model": None},
             }
         ]
-    },  # fmt: skip
+    },
     ("get", "/api/v3_0/assets/{id}/chart"): {
         "response": {
             "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -226,13 +231,23 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v3_0/assets/{id}/kpis"): {
         "response": {
             "data": [
-                {"sensor": 145046, "title": "My KPI", "unit": "MW", "downsample_value": 0,
-                 "downsample_function": "sum"},
-                {"sensor": 141053, "title": "Raw PowerKPI", "unit": "kW",
-                 "downsample_value": 816.67, "downsample_function": "sum"},
+                {
+                    "sensor": 145046,
+                    "title": "My KPI",
+                    "unit": "MW",
+                    "downsample_value": 0,
+                    "downsample_function": "sum",
+                },
+                {
+                    "sensor": 141053,
+                    "title": "Raw PowerKPI",
+                    "unit": "kW",
+                    "downsample_value": 816.67,
+                    "downsample_function": "sum",
+                },
             ]
         }
-    },  # fmt: skip
+    },
     ("get", "/api/v3_0/sensors"): {"response": [_SENSOR]},
     ("post", "/api/v3_0/sensors"): {
         "request": {
