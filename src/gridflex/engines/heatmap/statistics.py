@@ -107,9 +107,12 @@ def demand_statistics(
     expected = n_steps if expected_steps is None else expected_steps
     # Sorting once gives every order statistic; infinities count as gaps and NaN
     # sorts last, so the present values of row i are ordered[i, :count[i]].
-    ordered = np.where(np.isfinite(values), values, np.nan)  # a fresh array: sort in place
+    ordered = values.copy()  # sorted in place
+    infinite = np.isinf(ordered)
+    if infinite.any():
+        ordered[infinite] = np.nan
     _sort_rows(ordered)
-    count = np.count_nonzero(~np.isnan(ordered), axis=1)
+    count = n_steps - np.count_nonzero(np.isnan(ordered), axis=1)
     coverage = count / expected if expected > 0 else np.zeros(n_rows)
     usable = (count > 0) & (coverage >= min_coverage_frac)
     rows = np.arange(n_rows)
