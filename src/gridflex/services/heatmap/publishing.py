@@ -19,6 +19,7 @@ import hashlib
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -132,13 +133,17 @@ def publish_from_registry(
             f"The registry of account {account.name!r} holds no substations; import them first.",
             field="registry",
         )
-    base = registry.dataset()
-    dataset = dataclasses.replace(base, **_metadata(session, account, request, base, now))
     start, end = statistics_window(request.valid_from, months=options.window_months)
-    substations = measured_demand(
-        session, [a.id for a in registry.substations], start=start, end=end
-    )
-    circuits = measured_demand(session, [a.id for a in registry.circuits], start=start, end=end)
+    with ThreadPoolExecutor(1) as pool:
+        # Parsing the loaded records is pure Python; on PostgreSQL it runs while the
+        # demand read waits for the database (0.3 s of 5 for a thousand substations).
+        parsing = pool.submit(registry.dataset)
+        substations = measured_demand(
+            session, [a.id for a in registry.substations], start=start, end=end
+        )
+        circuits = measured_demand(session, [a.id for a in registry.circuits], start=start, end=end)
+        base = parsing.result()
+    dataset = dataclasses.replace(base, **_metadata(session, account, request, base, now))
     loaded = time.perf_counter()
     study = registry.study()
     computed = recompute_dataset(
