@@ -141,8 +141,9 @@ def chart_records(
     session: Session, sensors: list[Sensor], window: Window
 ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """Belief records (times in ms since the epoch, horizons in s) plus the sensors and
-    sources they refer to, by id."""
+    sources they refer to, by id. A sensor shown in several panels counts once."""
     window.check()
+    sensors = list({s.id: s for s in sensors}.values())
     records: list[dict[str, Any]] = []
     sources: set[int] = set()
     lo, flt = to_us(window.event_starts_after), window.filter()

@@ -253,9 +253,7 @@ def read_asset_chart_data(
     ``source``. With ``compress_json``, records name sensors and sources by id and the
     answer carries them once: ``{"data": [...], "sensors": {...}, "sources": {...}}``."""
     sensors = [s for p in charts.panels(session, asset, user) for s in p.sensors]
-    records, sensor_info, source_info = charts.chart_records(
-        session, list({s.id: s for s in sensors}.values()), window
-    )
+    records, sensor_info, source_info = charts.chart_records(session, sensors, window)
     if compress_json:
         return {"data": records, "sensors": sensor_info, "sources": source_info}
     for record in records:
@@ -287,7 +285,7 @@ def read_asset_chart(
     panels = charts.panels(session, asset, user)
     records = None
     if include_data or wants_html:
-        records, sensor_info, _ = charts.chart_records(
+        records, _, _ = charts.chart_records(
             session, [s for p in panels for s in p.sensors], window
         )
     if combine_legend is None:
