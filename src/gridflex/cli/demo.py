@@ -12,6 +12,7 @@ from gridflex.cli.common import console, session, settings
 from gridflex.demo import world
 from gridflex.security import issue_token
 from gridflex.store import migrate
+from gridflex.store.models import Sensor
 
 
 def demo(
@@ -43,6 +44,8 @@ def demo(
                 ),
             )
             parts = world.build_parts(db, report)
+            site = db.get(Sensor, report.sensors.get("site consumption", -1))
+            site_id = site.generic_asset_id if site else None
             token = issue_token(
                 report.user.id,
                 report.user.token_key,
@@ -69,6 +72,12 @@ def demo(
     )
     typer.echo(f"Token (valid {config.token_max_age}):\n{token}")
     typer.echo(f"Try: curl -H 'Authorization: {token}' http://{host}:{port}/api/v3_0/assets")
+    if site_id is not None:
+        typer.echo(
+            f"Charts of the demo site: http://{host}:{port}/api/v3_0/assets/{site_id}/chart "
+            "(a Vega-Lite spec; with -H 'Accept: text/html' a page that draws it) and "
+            f".../assets/{site_id}/chart_data"
+        )
     if serve_too:
         from gridflex.cli.serve import serve
 
