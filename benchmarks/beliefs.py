@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -29,17 +26,18 @@ import httpx
 import numpy as np
 import orjson
 import sqlalchemy as sa
+from common import SECRET, drop_postgres, fresh_postgres, running_server
 
 from gridflex.security import issue_token
 from gridflex.services import accounts, assets, sensors, users
 from gridflex.services.sources import get_or_create_source
 from gridflex.store import migrate
-from gridflex.store.base import get_engine, normalise_url, session_scope
+from gridflex.store.base import get_engine, session_scope
 from gridflex.store.queries import beliefs as q
 from gridflex.store.queries.belief_io import copy_in
 from gridflex.timing import parse_duration
 
-SECRET = "benchmark-secret-key-0123456789"
+PG_DATABASE = "gridflex_bench_beliefs"
 START = "2025-01-01T00:00:00+00:00"
 QUARTER_US = 900_000_000
 SPANS = {"1 day": ("P1D", 96), "1 month": ("P30D", 2_880), "1 year": ("P365D", 35_040)}
@@ -110,12 +108,6 @@ def load_big(url: str, sensor_ids: list[int], source_id: int) -> float:
     return time.perf_counter() - began
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _timed(send) -> tuple[float, httpx.Response]:  # noqa: ANN001
     began = time.perf_counter()
     response = send()
@@ -132,103 +124,72 @@ def _peak_kib(pid: int) -> int:
 def run(
     url: str, token: str, sensor_ids: list[int], *, repeats: int, big_sensors: list[int]
 ) -> dict[str, float]:
-    port = _port()
-    env = {
-        **os.environ,
-        "GRIDFLEX_DATABASE_URL": url,
-        "GRIDFLEX_SECRET_KEY": SECRET,
-        "GRIDFLEX_MODE": "production",
-        "GRIDFLEX_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gridflex.cli.main", "serve", "--port", str(port), "--no-upgrade"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     out: dict[str, float] = {}
     rng = np.random.default_rng(1)
-    try:
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": token}, timeout=120
-        ) as client:
-            for _ in range(200):
-                try:
-                    client.get("/api/")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            out["server start RSS [MiB]"] = _peak_kib(server.pid) / 1024
-            free = iter(sensor_ids)
-            headers = {"Content-Type": "application/json"}
-            year_sensors = []
-            for label, (duration, n) in SPANS.items():
-                times = []
-                for _ in range(repeats):
-                    sensor = next(free)
-                    values = np.round(rng.normal(10, 3, n), 3).tolist()
-                    payload = orjson.dumps(
-                        {"values": values, "start": START, "duration": duration, "unit": "kW"}
-                    )
-                    took, res = _timed(
-                        lambda s=sensor, p=payload: client.post(
-                            f"/api/v3_0/sensors/{s}/data", content=p, headers=headers
-                        )
-                    )
-                    assert res.status_code == 200 and res.json()["status"] == "PROCESSED", res.text
-                    times.append(took)
-                    if label == "1 year":
-                        year_sensors.append((sensor, payload))
-                out[f"POST {label} ({n} values) [s]"] = statistics.median(times)
+    with (
+        running_server(url) as (server, base),
+        httpx.Client(base_url=base, headers={"Authorization": token}, timeout=120) as client,
+    ):
+        out["server start RSS [MiB]"] = _peak_kib(server.pid) / 1024
+        free = iter(sensor_ids)
+        headers = {"Content-Type": "application/json"}
+        year_sensors = []
+        for label, (duration, n) in SPANS.items():
             times = []
-            for sensor, payload in year_sensors:
+            for _ in range(repeats):
+                sensor = next(free)
+                values = np.round(rng.normal(10, 3, n), 3).tolist()
+                payload = orjson.dumps(
+                    {"values": values, "start": START, "duration": duration, "unit": "kW"}
+                )
                 took, res = _timed(
                     lambda s=sensor, p=payload: client.post(
                         f"/api/v3_0/sensors/{s}/data", content=p, headers=headers
                     )
                 )
-                assert res.json()["status"] == "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED", (
-                    res.text
-                )
+                assert res.status_code == 200 and res.json()["status"] == "PROCESSED", res.text
                 times.append(took)
-            out["re-POST 1 year, dedupe [s]"] = statistics.median(times)
-            for label, extra in (
-                ("GET 1 year, 15 min [s]", {}),
-                ("GET 1 year, 1 h [s]", {"resolution": "PT1H"}),
-            ):
-                times = []
-                for sensor, _ in year_sensors * 2:
-                    params = {"start": START, "duration": "P365D", "unit": "kW", **extra}
-                    took, res = _timed(
-                        lambda s=sensor, p=params: client.get(
-                            f"/api/v3_0/sensors/{s}/data", params=p
-                        )
-                    )
-                    assert res.status_code == 200 and len(res.json()["values"]) in (35_040, 8_760)
-                    times.append(took)
-                out[label] = statistics.median(times)
-            if big_sensors:
-                times = []
-                for k in range(max(repeats, 20)):
-                    sensor = big_sensors[(k * 37) % len(big_sensors)]
-                    start = _shifted(
-                        "2015-01-01T00:00:00+00:00", days=300 + 10 * k
-                    )  # inside the 2.85 years
-                    params = {"start": start, "duration": "P30D", "unit": "kW"}
-                    took, res = _timed(
-                        lambda s=sensor, p=params: client.get(
-                            f"/api/v3_0/sensors/{s}/data", params=p
-                        )
-                    )
-                    assert res.status_code == 200 and None not in res.json()["values"], res.text[
-                        :300
-                    ]
-                    times.append(took)
-                out["GET 1 month from 10 M rows [s]"] = statistics.median(times)
-            out["peak server RSS [MiB]"] = _peak_kib(server.pid) / 1024
-    finally:
-        server.terminate()
-        server.wait(10)
+                if label == "1 year":
+                    year_sensors.append((sensor, payload))
+            out[f"POST {label} ({n} values) [s]"] = statistics.median(times)
+        times = []
+        for sensor, payload in year_sensors:
+            took, res = _timed(
+                lambda s=sensor, p=payload: client.post(
+                    f"/api/v3_0/sensors/{s}/data", content=p, headers=headers
+                )
+            )
+            assert res.json()["status"] == "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED", res.text
+            times.append(took)
+        out["re-POST 1 year, dedupe [s]"] = statistics.median(times)
+        for label, extra in (
+            ("GET 1 year, 15 min [s]", {}),
+            ("GET 1 year, 1 h [s]", {"resolution": "PT1H"}),
+        ):
+            times = []
+            for sensor, _ in year_sensors * 2:
+                params = {"start": START, "duration": "P365D", "unit": "kW", **extra}
+                took, res = _timed(
+                    lambda s=sensor, p=params: client.get(f"/api/v3_0/sensors/{s}/data", params=p)
+                )
+                assert res.status_code == 200 and len(res.json()["values"]) in (35_040, 8_760)
+                times.append(took)
+            out[label] = statistics.median(times)
+        if big_sensors:
+            times = []
+            for k in range(max(repeats, 20)):
+                sensor = big_sensors[(k * 37) % len(big_sensors)]
+                start = _shifted(
+                    "2015-01-01T00:00:00+00:00", days=300 + 10 * k
+                )  # inside the 2.85 years
+                params = {"start": start, "duration": "P30D", "unit": "kW"}
+                took, res = _timed(
+                    lambda s=sensor, p=params: client.get(f"/api/v3_0/sensors/{s}/data", params=p)
+                )
+                assert res.status_code == 200 and None not in res.json()["values"], res.text[:300]
+                times.append(took)
+            out["GET 1 month from 10 M rows [s]"] = statistics.median(times)
+        out["peak server RSS [MiB]"] = _peak_kib(server.pid) / 1024
     return out
 
 
@@ -248,18 +209,10 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         backends = {"sqlite": f"sqlite:///{Path(tmp) / 'bench.db'}"}
-        admin = sa.create_engine(normalise_url(args.postgres_url), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(
-                    sa.text('DROP DATABASE IF EXISTS "gridflex_bench_beliefs" WITH (FORCE)')
-                )
-                conn.execute(sa.text('CREATE DATABASE "gridflex_bench_beliefs"'))
-            backends["postgresql"] = args.postgres_url.rsplit("/", 1)[0] + "/gridflex_bench_beliefs"
-        except Exception as exc:  # noqa: BLE001
-            print(f"PostgreSQL skipped: {exc}")
-        finally:
-            admin.dispose()
+        if args.only != "sqlite":
+            pg = fresh_postgres(args.postgres_url, PG_DATABASE)
+            if pg:
+                backends["postgresql"] = pg
         for name, url in backends.items():
             if args.only and name != args.only:
                 continue
@@ -280,6 +233,8 @@ def main() -> None:
                 unit = label.rsplit("[", 1)[-1].rstrip("]")
                 shown = f"{value * 1000:8.1f} ms" if unit == "s" else f"{value:8.1f} MiB"
                 print(f"  {shown}  {label.rsplit(' [', 1)[0]}")
+        if "postgresql" in backends:
+            drop_postgres(args.postgres_url, PG_DATABASE)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -21,18 +21,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
+from common import SECRET, drop_postgres, fresh_postgres, running_server
 
 from gridflex.demo import carbon as carbon_demo
 from gridflex.engines.carbon import (
@@ -45,9 +42,8 @@ from gridflex.security import issue_token
 from gridflex.services import accounts, users
 from gridflex.services.carbon import recompute
 from gridflex.store import migrate
-from gridflex.store.base import normalise_url, session_scope
+from gridflex.store.base import session_scope
 
-SECRET = "benchmark-secret-key-0123456789"
 PG_DATABASE = "gridflex_bench_carbon"
 
 
@@ -99,48 +95,6 @@ def prepare(url: str, days: int) -> tuple[str, float, float]:
         )
         token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=3600)
     return token, loaded, recomputed
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen, int]:
-    port = _port()
-    env = {
-        **os.environ,
-        "GRIDFLEX_DATABASE_URL": url,
-        "GRIDFLEX_SECRET_KEY": SECRET,
-        "GRIDFLEX_MODE": "production",
-        "GRIDFLEX_LOG_LEVEL": "warning",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gridflex.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--no-upgrade",
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gridflex serve did not start")
 
 
 async def _client(
@@ -221,13 +175,10 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"trace_flows, 50 zones x 8,760 hours: {tracing_seconds():.2f} s (median of 3)")
-    if args.postgres_url:  # an admin URL: the benchmark makes (and remakes) its own database
-        admin = sa.create_engine(normalise_url(args.postgres_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{PG_DATABASE}"'))
-        admin.dispose()
-        url = args.postgres_url.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+    if args.postgres_url:  # an admin URL: the benchmark makes (and drops) its own database
+        url = fresh_postgres(args.postgres_url, PG_DATABASE)
+        if url is None:
+            return
     else:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='gridflex-carbon-')}/bench.db"
     token, loaded, recomputed = prepare(url, args.days)
@@ -235,14 +186,18 @@ def main() -> None:
         f"carbon demo, 6 zones x {args.days} days hourly ({url.split(':')[0]}): import and trace "
         f"{loaded:.1f} s; recompute from the store (nothing changed) {recomputed:.2f} s"
     )
-    server, port = start_server(url, args.workers)
     try:
-        for path in ("/v3/carbon-intensity/latest?zone=DE", "/v3/carbon-intensity/history?zone=DE"):
-            figures = load(port, path, token, args.clients, args.seconds)
-            print(f"{path}, {args.clients} clients, {args.workers} server workers: {figures}")
+        with running_server(url, workers=args.workers) as (_, base):
+            port = urlsplit(base).port
+            for path in (
+                "/v3/carbon-intensity/latest?zone=DE",
+                "/v3/carbon-intensity/history?zone=DE",
+            ):
+                figures = load(port, path, token, args.clients, args.seconds)
+                print(f"{path}, {args.clients} clients, {args.workers} server workers: {figures}")
     finally:
-        server.terminate()
-        server.wait(10)
+        if args.postgres_url:
+            drop_postgres(args.postgres_url, PG_DATABASE)
 
 
 if __name__ == "__main__":

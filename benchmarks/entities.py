@@ -7,24 +7,21 @@ A real server (``gridflex serve``) runs in a subprocess on 127.0.0.1; requests c
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from common import SECRET, drop_postgres, fresh_postgres, running_server
 
 from gridflex.security import issue_token, read_token
 from gridflex.services import accounts, users
 from gridflex.store import migrate
-from gridflex.store.base import get_engine, normalise_url, session_scope
+from gridflex.store.base import get_engine, session_scope
 
-SECRET = "benchmark-secret-key-0123456789"
+PG_DATABASE = "gridflex_bench"
 N_ASSETS, SENSORS_PER_ASSET = 10_000, 5
 
 
@@ -73,50 +70,22 @@ def fill(url: str) -> str:
     return issue_token(user_id, key, secret_key=SECRET, max_age_s=3600)
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def latency_ms(url: str, token: str, paths: list[str], repeats: int = 50) -> dict[str, float]:
-    port = _port()
-    env = {
-        **os.environ,
-        "GRIDFLEX_DATABASE_URL": url,
-        "GRIDFLEX_SECRET_KEY": SECRET,
-        "GRIDFLEX_MODE": "production",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gridflex.cli.main", "serve", "--port", str(port), "--no-upgrade"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": token}, timeout=30
-        ) as client:
-            for _ in range(100):
-                try:
-                    client.get("/api/")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            out = {}
-            for path in paths:
-                client.get(path)  # warm up
-                times = []
-                for _ in range(repeats):
-                    began = time.perf_counter()
-                    response = client.get(path)
-                    times.append((time.perf_counter() - began) * 1000)
-                    assert response.status_code == 200, response.text
-                out[path] = statistics.median(times)
-            return out
-    finally:
-        server.terminate()
-        server.wait(10)
+    out = {}
+    with (
+        running_server(url) as (_, base),
+        httpx.Client(base_url=base, headers={"Authorization": token}, timeout=30) as client,
+    ):
+        for path in paths:
+            client.get(path)  # warm up
+            times = []
+            for _ in range(repeats):
+                began = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200, response.text
+            out[path] = statistics.median(times)
+    return out
 
 
 def main() -> None:
@@ -135,14 +104,9 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         backends = {"sqlite": f"sqlite:///{Path(tmp) / 'bench.db'}"}
-        admin = sa.create_engine(normalise_url(args.postgres_url), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text('DROP DATABASE IF EXISTS "gridflex_bench" WITH (FORCE)'))
-                conn.execute(sa.text('CREATE DATABASE "gridflex_bench"'))
-            backends["postgresql"] = args.postgres_url.rsplit("/", 1)[0] + "/gridflex_bench"
-        except Exception as exc:  # noqa: BLE001
-            print(f"PostgreSQL skipped: {exc}")
+        pg = fresh_postgres(args.postgres_url, PG_DATABASE)
+        if pg:
+            backends["postgresql"] = pg
         for name, url in backends.items():
             began = time.perf_counter()
             token = fill(url)
@@ -152,6 +116,8 @@ def main() -> None:
             )
             for path, ms in latency_ms(url, token, paths).items():
                 print(f"  {ms:7.1f} ms  GET {path}")
+        if pg:
+            drop_postgres(args.postgres_url, PG_DATABASE)
 
 
 if __name__ == "__main__":

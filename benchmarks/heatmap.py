@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -33,17 +30,18 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import numpy as np
 import sqlalchemy as sa
+from common import drop_postgres, fresh_postgres, running_server
 
 from gridflex.engines.heatmap import parse_dataset
 from gridflex.services import accounts, sensors
 from gridflex.services import heatmap as service
 from gridflex.services.sources import get_or_create_source
 from gridflex.store import migrate
-from gridflex.store.base import get_engine, normalise_url, session_scope
+from gridflex.store.base import get_engine, session_scope
 from gridflex.store.models import Account, Asset
 from gridflex.store.queries import beliefs as q
 
-SECRET = "benchmark-secret-key-0123456789"
+PG_DATABASE = "gridflex_heatmap_bench"
 VALID_FROM = datetime(2025, 1, 1, tzinfo=UTC)
 WINDOW_START = datetime(2024, 1, 1, tzinfo=UTC)
 HALF_US = 1_800_000_000
@@ -160,47 +158,20 @@ def recompute(url: str, account_id: int, repeats: int) -> dict[str, float]:
     }
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve(url: str, repeats: int) -> dict[str, float]:
-    port = _port()
-    env = {**os.environ, "GRIDFLEX_DATABASE_URL": url, "GRIDFLEX_SECRET_KEY": SECRET,
-           "GRIDFLEX_MODE": "production", "GRIDFLEX_LOG_LEVEL": "WARNING"}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gridflex.cli.main", "serve", "--port", str(port), "--no-upgrade"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     out = {}
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(300):
-                try:
-                    client.get("/api/")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            at = {"at": (VALID_FROM + timedelta(days=1)).isoformat()}
-            for fmt in ("json", "geojson"):
-                times = []
-                for _ in range(repeats + 1):
-                    began = time.perf_counter()
-                    res = client.get("/heatmap", params={**at, "format": fmt})
-                    times.append(time.perf_counter() - began)
-                    assert res.status_code == 200, res.text
-                out[f"GET /heatmap {fmt} size [MB]"] = len(res.content) / 1e6
-                out[f"GET /heatmap {fmt}, first [ms]"] = times[0] * 1000
-                out[f"GET /heatmap {fmt}, later (median) [ms]"] = (
-                    statistics.median(times[1:]) * 1000
-                )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with running_server(url) as (_, base), httpx.Client(base_url=base, timeout=60) as client:
+        at = {"at": (VALID_FROM + timedelta(days=1)).isoformat()}
+        for fmt in ("json", "geojson"):
+            times = []
+            for _ in range(repeats + 1):
+                began = time.perf_counter()
+                res = client.get("/heatmap", params={**at, "format": fmt})
+                times.append(time.perf_counter() - began)
+                assert res.status_code == 200, res.text
+            out[f"GET /heatmap {fmt} size [MB]"] = len(res.content) / 1e6
+            out[f"GET /heatmap {fmt}, first [ms]"] = times[0] * 1000
+            out[f"GET /heatmap {fmt}, later (median) [ms]"] = statistics.median(times[1:]) * 1000
     return out
 
 
@@ -209,27 +180,6 @@ def bench(url: str, n: int, repeats: int) -> dict[str, float]:
     figures.update(recompute(url, account_id, repeats))
     figures.update(serve(url, max(repeats, 10)))
     return figures
-
-
-def _postgres(admin_url: str) -> str | None:
-    try:
-        admin = sa.create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text('DROP DATABASE IF EXISTS "gridflex_heatmap_bench" WITH (FORCE)'))
-            conn.execute(sa.text('CREATE DATABASE "gridflex_heatmap_bench"'))
-        admin.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip PostgreSQL
-        print(f"PostgreSQL skipped: {exc.__class__.__name__}")
-        return None
-    return admin_url.rsplit("/", 1)[0] + "/gridflex_heatmap_bench"
-
-
-def _drop(admin_url: str) -> None:
-    get_engine.cache_clear()
-    admin = sa.create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "gridflex_heatmap_bench" WITH (FORCE)'))
-    admin.dispose()
 
 
 def main() -> None:
@@ -249,12 +199,13 @@ def main() -> None:
             results["SQLite"] = bench(
                 f"sqlite:///{folder}/bench.db", args.substations, args.repeats
             )
-    pg = _postgres(args.postgres_url) if args.postgres_url and args.only != "sqlite" else None
+    wanted = args.postgres_url and args.only != "sqlite"
+    pg = fresh_postgres(args.postgres_url, PG_DATABASE) if wanted else None
     if pg:
         try:
             results["PostgreSQL"] = bench(pg, args.substations, args.repeats)
         finally:
-            _drop(args.postgres_url)
+            drop_postgres(args.postgres_url, PG_DATABASE)
     names = list(next(iter(results.values())))
     width = max(len(n) for n in names)
     print(f"{'':{width}}  " + "  ".join(f"{b:>10}" for b in results))

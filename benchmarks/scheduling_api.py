@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,15 +30,14 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import sqlalchemy as sa
+from common import SECRET, drop_postgres, fresh_postgres, running_server, server_env
 from redis import Redis
 
 from gridflex.security import issue_token
 from gridflex.services import accounts, assets, beliefs, sensors, sources, users
 from gridflex.store import migrate
-from gridflex.store.base import get_engine, normalise_url, session_scope
+from gridflex.store.base import session_scope
 
-SECRET = "benchmark-secret-key-0123456789"
 START = "2026-01-05T00:00:00+00:00"
 STEPS = 192
 BENCH_DB = "gridflex_bench_scheduling"
@@ -111,12 +109,6 @@ def setup(url: str) -> tuple[str, int, int]:
         return token, power.id, price.id
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _trigger_body(price: int) -> dict:
     return {
         "start": START,
@@ -170,21 +162,10 @@ def measure(client: httpx.Client, power: int, price: int, repeats: int) -> dict[
 def run(url: str, redis_url: str, repeats: int) -> None:
     token, power, price = setup(url)
     Redis.from_url(redis_url).flushdb()
-    env = {
-        **os.environ,
-        "GRIDFLEX_DATABASE_URL": url,
-        "GRIDFLEX_REDIS_URL": redis_url,
-        "GRIDFLEX_SECRET_KEY": SECRET,
-        "GRIDFLEX_MODE": "production",
-        "GRIDFLEX_LOG_LEVEL": "WARNING",
-        "GRIDFLEX_TRIGGER_RATE_LIMIT": "100000 per minute",
-    }
-    port = _port()
-    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gridflex.cli.main", "serve", "--port", str(port), "--no-upgrade"],
-        **quiet,
+    env = server_env(
+        url, GRIDFLEX_REDIS_URL=redis_url, GRIDFLEX_TRIGGER_RATE_LIMIT="100000 per minute"
     )
+    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     workers = {
         "gridflex worker (default: warm, no fork)": [
             sys.executable,
@@ -204,58 +185,24 @@ def run(url: str, redis_url: str, repeats: int) -> None:
             "--fork",
         ],
     }
-    try:
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": token}, timeout=60
-        ) as client:
-            for _ in range(300):
-                try:
-                    client.get("/api/")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            for label, command in workers.items():
-                worker = subprocess.Popen(command, **quiet)
-                try:
-                    figures = measure(client, power, price, repeats)
-                finally:
-                    worker.terminate()
-                    worker.wait(timeout=30)
-                print(f"  {label}:")
-                for name, values in figures.items():
-                    ordered = sorted(values)
-                    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-                    print(
-                        f"    {name:<26} median {statistics.median(values):7.1f}   p90 {p90:7.1f}   min {ordered[0]:7.1f}"
-                    )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _fresh_postgres(admin_url: str) -> str | None:
-    """A new, empty database next to ``admin_url`` (never the admin database itself)."""
-    admin = sa.create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
-    except Exception as exc:  # noqa: BLE001
-        print(f"PostgreSQL skipped: {exc}")
-        return None
-    finally:
-        admin.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-
-def _drop_postgres(admin_url: str) -> None:
-    get_engine(admin_url.rsplit("/", 1)[0] + f"/{BENCH_DB}").dispose()
-    admin = sa.create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with (
+        running_server(url, env=env) as (_, base),
+        httpx.Client(base_url=base, headers={"Authorization": token}, timeout=60) as client,
+    ):
+        for label, command in workers.items():
+            worker = subprocess.Popen(command, **quiet)
+            try:
+                figures = measure(client, power, price, repeats)
+            finally:
+                worker.terminate()
+                worker.wait(timeout=30)
+            print(f"  {label}:")
+            for name, values in figures.items():
+                ordered = sorted(values)
+                p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+                print(
+                    f"    {name:<26} median {statistics.median(values):7.1f}   p90 {p90:7.1f}   min {ordered[0]:7.1f}"
+                )
 
 
 def main() -> None:
@@ -278,13 +225,13 @@ def main() -> None:
             print("SQLite:")
             run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.redis_url, args.repeats)
     if args.only != "sqlite":
-        url = _fresh_postgres(args.postgres_url)
+        url = fresh_postgres(args.postgres_url, BENCH_DB)
         if url:
             print("PostgreSQL:")
             try:
                 run(url, args.redis_url, args.repeats)
             finally:
-                _drop_postgres(args.postgres_url)
+                drop_postgres(args.postgres_url, BENCH_DB)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
