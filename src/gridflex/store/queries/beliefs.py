@@ -29,6 +29,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gridflex.store.queries import sqlite_scan
 from gridflex.store.queries.belief_io import copy_in, fetch, is_postgres, rows_of
 
 ORDER = (
@@ -148,24 +149,27 @@ def values_by_sensor(
 
     Within a sensor, rows come in no particular order, but the two arrays are aligned.
     Sensors without beliefs in the window are left out. This is the bulk read behind
-    whole-network statistics (17.5 M beliefs for a thousand sensors over a year), so:
-    rows travel as one binary string per sensor and column on PostgreSQL (no Python
-    object per value), and when the session has written nothing yet, parts of the
-    sensors are read over parallel connections (one per CPU, PostgreSQL only).
+    whole-network statistics (17.5 M beliefs for a thousand sensors over a year), so no
+    Python object is made per value: on PostgreSQL rows travel as one binary string per
+    sensor and column, on SQLite the C scanner (``sqlite_scan``) reads them. Both read
+    over parallel connections (one per CPU) when the session has written nothing yet;
+    otherwise the other connections would miss the session's own writes.
     """
     ids = [int(i) for i in sensor_ids]
-    parts = _parallel_parts(session, ids)
-    if len(parts) == 1:
-        return _values_by_sensor(session, ids, start_us, end_us)
+    if not is_postgres(session):
+        return _sqlite_values_by_sensor(session, ids, start_us, end_us)
+    workers = _workers(ids)
+    if workers == 1 or _has_written(session):
+        return _pg_values_by_sensor(session, ids, start_us, end_us)
     engine = session.get_bind()
 
     def read(part: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         with Session(engine) as own:
-            return _values_by_sensor(own, part, start_us, end_us)
+            return _pg_values_by_sensor(own, part, start_us, end_us)
 
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    with ThreadPoolExecutor(len(parts)) as pool:
-        for found in pool.map(read, parts):
+    with ThreadPoolExecutor(workers) as pool:
+        for found in pool.map(read, [ids[i::workers] for i in range(workers)]):
             out.update(found)
     return out
 
@@ -173,55 +177,60 @@ def values_by_sensor(
 _PARALLEL_FROM = 100  # sensors; below this, extra connections cost more than they save
 
 
-def _parallel_parts(session: Session, ids: list[int]) -> list[list[int]]:
-    """The sensors split over the CPUs, or kept whole when other connections would not
-    see what this session has written (or the work is small).
-
-    Only on PostgreSQL: the sqlite3 module holds the GIL while it turns rows into
-    Python objects, so threads made SQLite reads 2x slower (measured)."""
-    workers = min(os.cpu_count() or 1, 4)
-    if (
-        workers < 2
-        or len(ids) < _PARALLEL_FROM
-        or not is_postgres(session)
-        or _has_written(session)
-    ):
-        return [ids]
-    return [ids[i::workers] for i in range(workers)]
+def _workers(ids: list[int]) -> int:
+    """How many connections share a bulk read: one per CPU (at most 4) for big reads."""
+    return 1 if len(ids) < _PARALLEL_FROM else max(1, min(os.cpu_count() or 1, 4))
 
 
 def _has_written(session: Session) -> bool:
     return bool(rows_of(session, "SELECT pg_current_xact_id_if_assigned() IS NOT NULL", {})[0][0])
 
 
-def _values_by_sensor(
+def _pg_values_by_sensor(
     session: Session, ids: list[int], start_us: int, end_us: int
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     out = {}
     window = f"event_start_us >= {int(start_us)} AND event_start_us < {int(end_us)}"
-    if is_postgres(session):
-        session.execute(sa.text("SET LOCAL jit = off"))  # compiling costs more than these scans
-        for i in range(0, len(ids), 50):
-            chunk = ", ".join(str(s) for s in ids[i : i + 50])
-            sql = (
-                "SELECT sensor_id, string_agg(int8send(event_start_us), ''::bytea), "
-                "string_agg(float8send(event_value), ''::bytea) FROM belief "
-                f"WHERE sensor_id IN ({chunk}) AND {window} GROUP BY sensor_id"
+    session.execute(sa.text("SET LOCAL jit = off"))  # compiling costs more than these scans
+    for i in range(0, len(ids), 50):
+        chunk = ", ".join(str(s) for s in ids[i : i + 50])
+        sql = (
+            "SELECT sensor_id, string_agg(int8send(event_start_us), ''::bytea), "
+            "string_agg(float8send(event_value), ''::bytea) FROM belief "
+            f"WHERE sensor_id IN ({chunk}) AND {window} GROUP BY sensor_id"
+        )
+        raw = session.connection().connection.driver_connection
+        with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+            rows = cursor.execute(sql).fetchall()
+        for sensor_id, starts, values in rows:
+            out[int(sensor_id)] = (
+                np.frombuffer(starts, ">i8").astype(np.int64),
+                np.frombuffer(values, ">f8").astype(float),
             )
-            raw = session.connection().connection.driver_connection
-            with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-                rows = cursor.execute(sql).fetchall()
-            for sensor_id, starts, values in rows:
-                out[int(sensor_id)] = (
-                    np.frombuffer(starts, ">i8").astype(np.int64),
-                    np.frombuffer(values, ">f8").astype(float),
-                )
-        return out
-    for sensor_id in ids:  # SQLite: one key-range scan per sensor, two columns
+    return out
+
+
+_SQLITE_WINDOW = "sensor_id = {} AND event_start_us >= {} AND event_start_us < {}"
+
+
+def _sqlite_values_by_sensor(
+    session: Session, ids: list[int], start_us: int, end_us: int
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """One key-range scan per sensor: in C over the database file where the session's
+    view is the file's, else through the session's own connection."""
+    path = sqlite_scan.readable_file(session)
+    if path is not None:
+        sql = "SELECT event_start_us, event_value FROM belief WHERE " + _SQLITE_WINDOW.format(
+            "?1", "?2", "?3"
+        )
+        found = sqlite_scan.scan(path, sql, ids, start_us, end_us, threads=_workers(ids))
+        return {s: pair for s, pair in zip(ids, found, strict=True) if len(pair[0])}
+    out = {}
+    for sensor_id in ids:
         rows = fetch(
             session,
-            f"SELECT event_start_us, event_value FROM belief WHERE sensor_id = {sensor_id} "
-            f"AND {window}",
+            "SELECT event_start_us, event_value FROM belief WHERE "
+            + _SQLITE_WINDOW.format(sensor_id, int(start_us), int(end_us)),
             {},
             [("event_start_us", "i8"), ("event_value", "f8")],
         )
