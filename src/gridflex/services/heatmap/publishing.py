@@ -135,8 +135,8 @@ def publish_from_registry(
         )
     start, end = statistics_window(request.valid_from, months=options.window_months)
     with ThreadPoolExecutor(1) as pool:
-        # Parsing the loaded records is pure Python; on PostgreSQL it runs while the
-        # demand read waits for the database (0.3 s of 5 for a thousand substations).
+        # Parsing the loaded records is pure Python; it runs while the demand read waits
+        # for the database or the C scanner (0.3 s of 2-3 for a thousand substations).
         parsing = pool.submit(registry.dataset)
         substations = measured_demand(
             session, [a.id for a in registry.substations], start=start, end=end

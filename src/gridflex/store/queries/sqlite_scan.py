@@ -44,10 +44,10 @@ def readable_file(session: Session) -> str | None:
     """The session's SQLite database file, if another connection reads what it reads."""
     if not available():
         return None
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    if url.database.startswith("file:") or (url.query or {}).get("uri"):
+    if url.database.startswith("file:") or url.query.get("uri"):
         return None  # URI filenames (shared caches, modes): not worth guessing
     if session.connection().connection.driver_connection.in_transaction:  # type: ignore[union-attr]
         return None  # pysqlite opens a transaction only to write: this session has written
