@@ -43,31 +43,43 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_url() -> str:
+def _admin(*statements: str) -> None:
+    """Run statements on the PostgreSQL server (outside a transaction, as CREATE DATABASE needs)."""
     admin = sa.create_engine(normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    name = f"gridflex_test_{_worker()}_{os.getpid()}"
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
+def _postgres_url() -> str:
+    name = f"gridflex_test_{_worker()}_{os.getpid()}"
+    try:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     except Exception as exc:
         if REQUIRE_SERVICES:
             pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_ADMIN_URL}: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}")
-    finally:
-        admin.dispose()
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, empty database of each backend, made once per test session."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, empty database of each backend, made once per test session (and the
+    PostgreSQL one dropped at its end: the server is shared, test databases must not pile up)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gridflex.db'}"
     else:
         url = _postgres_url()
     migrate.upgrade(url)
-    return url
+    yield url
+    if request.param == "postgres":
+        get_engine(url).dispose()
+        _admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def _empty(url: str) -> None:
