@@ -16,7 +16,9 @@ from gridflex.config import Settings, get_settings
 from gridflex.errors import GridflexError
 from gridflex.store.base import session_scope
 
-console = Console()
+# soft_wrap: messages stay on one line (a path or a name is never broken over two lines,
+# and piped output stays greppable); tables still fit the terminal.
+console = Console(soft_wrap=True)
 
 
 def settings() -> Settings:
