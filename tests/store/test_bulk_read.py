@@ -107,6 +107,10 @@ def test_bulk_read_returns_values_bit_for_bit(db, world, sqlite_reader):
         rows["event_value"] = values
         q.insert(session, rows)
     with session_scope(db) as session:
+        if db.startswith("sqlite"):  # the path under test is the one taken, not a silent fallback
+            assert (sqlite_scan.readable_file(session) is not None) == (
+                sqlite_reader == "c-scanner"
+            )
         starts, found = q.values_by_sensor(session, [sensor_id], START_US, START_US + 9 * HOUR_US)[
             sensor_id
         ]
