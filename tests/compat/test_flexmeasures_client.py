@@ -191,3 +191,52 @@ def test_flexmeasures_client_triggers_and_gets_schedules(live_server, world):
     assert set(by_sensor) == {ids["power"], ids["power2"]}
     assert by_sensor[ids["power"]][0] + by_sensor[ids["power2"]][0] == pytest.approx(12.0)
     assert by_sensor[ids["power"]][1] + by_sensor[ids["power2"]][1] == pytest.approx(-12.0)
+
+
+async def _delete_calls(host: str, email: str, password: str, sensor_id: int) -> dict:
+    client = FlexMeasuresClient(email=email, password=password, host=host, request_timeout=10)
+    try:
+        start = datetime(2026, 11, 23, tzinfo=timezone(timedelta(hours=1)))
+        out: dict = {}
+
+        async def read() -> list:
+            data = await client.get_sensor_data(
+                sensor_id, start=start, duration="PT1H", unit="kW", resolution="PT15M"
+            )
+            return data["values"]
+
+        await client.post_sensor_data(
+            sensor_id, start=start, duration="PT1H", values=[1.0, 2.0, 3.0, 4.0], unit="kW"
+        )
+        await client.delete_sensor_data(
+            sensor_id, confirm_first=False, start=start, until=start + timedelta(minutes=30)
+        )
+        out["after_window"] = await read()
+        await client.delete_sensor_data(sensor_id, confirm_first=False, source=999_999)
+        out["after_unknown_source"] = await read()
+        await client.delete_sensor_data(sensor_id, confirm_first=False)
+        out["after_all"] = await read()
+        return out
+    except Exception as exc:  # the client raises on the refused delete; keep what we saw
+        out["error"] = repr(exc)
+        out["after_unknown_source"] = await read()
+        await client.delete_sensor_data(sensor_id, confirm_first=False)
+        out["after_all"] = await read()
+        return out
+    finally:
+        await client.close()
+
+
+def test_flexmeasures_client_filtered_delete_deletes_only_the_window(live_server, world):
+    account = world.account("Delete Account")
+    actor = world.user(
+        account, roles=["account-admin"], email="deleter@example.org", password="client-password"
+    )
+    sensor = world.sensor(world.asset(account))
+    out = _run(_delete_calls(live_server, actor.email, actor.password, sensor))
+
+    assert out["after_window"] == [None, None, 3.0, 4.0]
+    # A source that does not exist is refused (the client raises); nothing is deleted.
+    assert "999999" in out["error"]
+    assert out["after_unknown_source"] == [None, None, 3.0, 4.0]
+    assert out["after_all"] == [None] * 4

@@ -88,7 +88,7 @@ def test_bulk_read_sees_what_its_own_session_has_not_committed(filled, monkeypat
     db, sensor_ids, source = filled
     monkeypatch.setattr(q, "_PARALLEL_FROM", 1)
     with session_scope(db) as session:
-        q.delete_sensor_data(session, sensor_ids[1])
+        q.delete_beliefs(session, sensor_ids[1])
         q.insert(session, _rows(sensor_ids[1], source, 3, belief_offset_us=7 * HOUR_US))
         found = q.values_by_sensor(session, sensor_ids, START_US, START_US + 48 * HOUR_US)
         session.rollback()

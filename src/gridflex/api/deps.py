@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gridflex import permissions
 from gridflex.api.errors import UNAUTHORIZED_MESSAGE
 from gridflex.config import Settings
-from gridflex.errors import AuthenticationError, NotFoundError
+from gridflex.errors import AuthenticationError, NotFoundError, ValidationError
 from gridflex.security import read_token
 from gridflex.store.base import session_scope
 from gridflex.store.models import Account, Asset, Sensor, User
@@ -71,6 +71,30 @@ def get_current_user(request: Request, session: SessionDep, settings: SettingsDe
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """A destructive route never ignores a parameter: one it does not declare is refused."""
+    route = request.scope.get("route")
+    known = _query_names(route.dependant) if route is not None else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise ValidationError(
+            f"Unknown parameter {unknown[0]!r}: nothing was deleted (this route takes: {takes}).",
+            field=unknown[0],
+        )
+
+
+# For every DELETE route: ``@router.delete(..., dependencies=[StrictQuery])``.
+StrictQuery = Depends(refuse_unknown_query)
 
 
 def _asset(session: Session, asset_id: int) -> Asset:

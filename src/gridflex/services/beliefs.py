@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gridflex.engines.beliefs.knowledge import knowledge_times_us
 from gridflex.engines.beliefs.resample import bin_events, downsample, upsample
 from gridflex.errors import ConflictError, InvalidReplacementError, ValidationError
+from gridflex.services import audit
 from gridflex.services.belief_checks import (  # noqa: F401 - part of this module's interface
     check_alignment,
     check_signs,
@@ -33,7 +34,7 @@ from gridflex.services.belief_checks import (  # noqa: F401 - part of this modul
     td_us,
     to_us,
 )
-from gridflex.store.models import DataSource, Sensor
+from gridflex.store.models import DataSource, Sensor, User
 from gridflex.store.queries import beliefs as q
 from gridflex.timing import format_duration, to_utc, utcnow
 from gridflex.units import convert
@@ -438,8 +439,53 @@ def read_frame(
     return pd.DataFrame(columns, index=index)
 
 
-def delete_data(session: Session, sensor: Sensor) -> int:
-    return q.delete_sensor_data(session, sensor.id)
+def delete_data(
+    session: Session,
+    sensor: Sensor,
+    *,
+    start: datetime | None = None,
+    until: datetime | None = None,
+    source_ids: list[int] | None = None,
+    beliefs_after: datetime | None = None,
+    beliefs_before: datetime | None = None,
+    actor: User | None = None,
+) -> int:
+    """Delete the sensor's beliefs that match every filter given (all of them without filters).
+
+    Events count when they lie wholly in [start, until): a filter never deletes part of
+    what an event was believed to be outside the window. Beliefs count when recorded in
+    [beliefs_after, beliefs_before] (both inclusive). Returns how many were deleted.
+    """
+    if start and until and until <= start:
+        raise ValidationError("until must be later than start.", field="until")
+    if beliefs_after and beliefs_before and beliefs_before < beliefs_after:
+        raise ValidationError(
+            "beliefs_before must not be earlier than beliefs_after.", field="beliefs_before"
+        )
+    resolution_us = td_us(sensor.event_resolution)
+    start_us = to_us(start) if start else -(2**62)
+    # The last event start whose event still ends by ``until`` (instantaneous: before it).
+    end_us = 2**62 if until is None else to_us(until) - max(resolution_us - 1, 0)
+    flt = q.BeliefFilter(
+        source_ids=source_ids,
+        belief_times_us=None
+        if beliefs_after is None and beliefs_before is None
+        else (
+            to_us(beliefs_after) if beliefs_after else -(2**62),
+            to_us(beliefs_before) if beliefs_before else 2**62,
+        ),
+    )
+    deleted = q.delete_beliefs(session, sensor.id, start_us, end_us, flt)
+    filtered = any(x is not None for x in (start, until, source_ids, beliefs_after, beliefs_before))
+    audit.record(
+        session,
+        f"{deleted} beliefs of sensor {sensor.name} (id {sensor.id}) deleted"
+        + (" (filtered)" if filtered else ""),
+        actor=actor,
+        account_id=sensor.asset.account_id,
+        asset_id=sensor.generic_asset_id,
+    )
+    return deleted
 
 
 def delete_orphans(session: Session) -> int:

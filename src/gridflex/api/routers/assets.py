@@ -19,6 +19,7 @@ from gridflex.api.deps import (
     ReadableAsset,
     SessionDep,
     SettingsDep,
+    StrictQuery,
     UpdatableAsset,
 )
 from gridflex.api.listing import ListQueryDep, audit_listing, listing
@@ -159,7 +160,7 @@ def update_asset(
     return asset_public(asset)
 
 
-@router.delete("/{id}", status_code=204, summary="Delete an asset.")
+@router.delete("/{id}", status_code=204, summary="Delete an asset.", dependencies=[StrictQuery])
 def delete_asset(asset: DeletableAsset, user: CurrentUser, session: SessionDep) -> Response:
     """Deletes the asset with its sub-assets, their sensors and all their data."""
     assets.delete_asset(session, asset, actor=user)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticValidationError
@@ -26,10 +26,16 @@ from gridflex.api.deps import (
     DeletableSensor,
     ReadableSensor,
     SessionDep,
+    StrictQuery,
     UpdatableSensor,
 )
 from gridflex.api.responses import JSON
-from gridflex.api.schemas.sensor_data import SensorDataPost, SensorDataQuery, SensorStatsQuery
+from gridflex.api.schemas.sensor_data import (
+    SensorDataDelete,
+    SensorDataPost,
+    SensorDataQuery,
+    SensorStatsQuery,
+)
 from gridflex.errors import UnitError, ValidationError
 from gridflex.services import belief_files, beliefs, sensor_status, sources
 from gridflex.store.models import Sensor, User
@@ -226,11 +232,70 @@ def read_sensor_data(
     )
 
 
-@router.delete("/{id}/data", status_code=204, summary="Delete sensor data")
-def delete_sensor_data(sensor: DeletableSensor, session: SessionDep) -> Response:
-    """Deletes all data (every belief) of the sensor."""
-    beliefs.delete_data(session, sensor)
-    return Response(status_code=204)
+_DELETE_DOCS = {
+    "start": "Delete beliefs about events starting at or after this moment (ISO 8601 with an offset).",
+    "until": "... and ending at or before this moment.",
+    "source": "Delete beliefs of these sources only (ids, names, types or account roles); repeatable.",
+    "beliefs_after": "Delete beliefs recorded at or after this moment.",
+    "beliefs_before": "Delete beliefs recorded at or before this moment.",
+}
+
+
+def _doc(name: str) -> Any:
+    return Query(description=_DELETE_DOCS[name])
+
+
+@router.delete(
+    "/{id}/data",
+    status_code=204,
+    summary="Delete sensor data",
+    dependencies=[StrictQuery],
+    responses={204: {"headers": {"Deleted-Beliefs": {"schema": {"type": "integer"}}}}},
+)
+def delete_sensor_data(
+    request: Request,
+    sensor: DeletableSensor,
+    user: CurrentUser,
+    session: SessionDep,
+    payload: JsonBody,
+    start: Annotated[str | None, _doc("start")] = None,
+    until: Annotated[str | None, _doc("until")] = None,
+    source: Annotated[list[str] | None, _doc("source")] = None,
+    beliefs_after: Annotated[str | None, _doc("beliefs_after")] = None,
+    beliefs_before: Annotated[str | None, _doc("beliefs_before")] = None,
+) -> Response:
+    """Deletes the sensor's data: every belief, or with filters (as query parameters or in a JSON
+    body) only those about events wholly within [start, until), of the given sources and recorded
+    within [beliefs_after, beliefs_before]. An unknown filter is refused (422) and nothing is
+    deleted. The ``Deleted-Beliefs`` header says how many beliefs were deleted."""
+    given = _delete_filters(request, payload)
+    filters: SensorDataDelete = _parse(SensorDataDelete, given, location="query")
+    with _rejected("query"):
+        source_ids = sources.resolve_sources(session, filters.source) if filters.source else None
+        deleted = beliefs.delete_data(
+            session,
+            sensor,
+            start=filters.start,
+            until=filters.until,
+            source_ids=source_ids,
+            beliefs_after=filters.beliefs_after,
+            beliefs_before=filters.beliefs_before,
+            actor=user,
+        )
+    return Response(status_code=204, headers={"Deleted-Beliefs": str(deleted)})
+
+
+def _delete_filters(request: Request, payload: Any) -> dict[str, Any]:
+    """Filters from the query and the JSON body (clients send either); one given twice must agree."""
+    if isinstance(payload, _NotJson) or (payload is not None and not isinstance(payload, dict)):
+        return _parse(SensorDataDelete, payload, location="query")  # raises the body's error
+    query: dict[str, Any] = dict(request.query_params)
+    if "source" in request.query_params:
+        query["source"] = request.query_params.getlist("source")
+    for key, value in (payload or {}).items():
+        if key in query and str(query[key]) != str(value):
+            raise _reject(key, "given in the query and in the body with different values.", "query")
+    return {**(payload or {}), **query}
 
 
 @router.post("/{id}/data/upload", summary="Upload sensor data by file")

@@ -14,6 +14,7 @@ from gridflex.api.deps import (
     ReadableSensor,
     SessionDep,
     SettingsDep,
+    StrictQuery,
     UpdatableSensor,
 )
 from gridflex.api.listing import ListQueryDep, listing
@@ -105,7 +106,7 @@ def update_sensor(
     return sensor_public(sensor, settings.entity_host)
 
 
-@router.delete("/{id}", status_code=204, summary="Delete a sensor")
+@router.delete("/{id}", status_code=204, summary="Delete a sensor", dependencies=[StrictQuery])
 def delete_sensor(sensor: DeletableSensor, user: CurrentUser, session: SessionDep) -> Response:
     """Deletes the sensor and all its data."""
     sensors.delete_sensor(session, sensor, actor=user)

@@ -26,6 +26,14 @@ def _duration(value: Any, field: str) -> timedelta:
         raise ValueError(exc.message) from None
 
 
+def _source_keys(value: Any) -> list[str] | None:
+    """Sources as a list of keys: repeated parameters, a JSON list or comma-separated text."""
+    if value in (None, ""):
+        return None
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 class Timing(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -100,10 +108,7 @@ class SensorDataQuery(Timing):
     @field_validator("source", mode="before")
     @classmethod
     def _sources(cls, value: Any) -> Any:
-        if value in (None, ""):
-            return None
-        items = value if isinstance(value, list) else str(value).split(",")
-        return [str(item).strip() for item in items if str(item).strip()]
+        return _source_keys(value)
 
 
 class SensorStatsQuery(BaseModel):
@@ -117,3 +122,28 @@ class SensorStatsQuery(BaseModel):
     @classmethod
     def _aware(cls, value: Any, info: Any) -> Any:
         return None if value in (None, "") else _datetime(value, info.field_name)
+
+
+class SensorDataDelete(BaseModel):
+    """Which beliefs a DELETE removes: all of the sensor's, or those matching every filter given.
+
+    Unknown keys are refused (a destructive route never ignores a parameter).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime | None = None  # events starting at or after this moment
+    until: datetime | None = None  # ... and ending at or before this one
+    source: list[str] | None = None  # ids, names, types or account roles, as on GET
+    beliefs_after: datetime | None = None  # beliefs recorded at or after this moment
+    beliefs_before: datetime | None = None  # ... and at or before this one
+
+    @field_validator("start", "until", "beliefs_after", "beliefs_before", mode="before")
+    @classmethod
+    def _aware(cls, value: Any, info: Any) -> Any:
+        return None if value in (None, "") else _datetime(value, info.field_name)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _sources(cls, value: Any) -> Any:
+        return _source_keys(value)

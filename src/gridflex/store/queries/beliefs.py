@@ -245,8 +245,17 @@ def insert(session: Session, rows: np.ndarray) -> None:
         copy_in(session, "belief", rows[list(COLUMNS)], KINDS)
 
 
-def delete_sensor_data(session: Session, sensor_id: int) -> int:
-    result = session.execute(sa.text("DELETE FROM belief WHERE sensor_id = :s"), {"s": sensor_id})
+def delete_beliefs(
+    session: Session,
+    sensor_id: int,
+    start_us: int = -(2**62),
+    end_us: int = 2**62,
+    flt: BeliefFilter = BeliefFilter(),
+) -> int:
+    """Delete the sensor's beliefs about events starting in [start, end) that pass ``flt``;
+    the number deleted."""
+    where, params = _where(sensor_id, start_us, end_us, flt)
+    result = session.execute(sa.text(f"DELETE FROM belief WHERE {where}"), params)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
