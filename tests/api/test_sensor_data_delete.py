@@ -88,16 +88,20 @@ def test_belief_time_window(client, world, settings):
     assert len(stored(settings, owned.sensor_id)) == 4
 
 
-def test_instantaneous_sensor_window_is_half_open(client, world):
+def test_instantaneous_values_at_until_lie_within_the_window(client, world):
     owned = owned_sensor(world, roles=["account-admin"], unit="%", resolution="PT0M")
     client.post(owned.url, headers=owned.headers, json=body([10, 20, 30, 40], START, unit="%"))
     res = client.delete(
         owned.url,
         headers=owned.headers,
-        params={"start": "2026-11-23T00:15:00+01:00", "until": "2026-11-23T00:45:00+01:00"},
+        params={"start": "2026-11-23T00:15:00+01:00", "until": "2026-11-23T00:30:00+01:00"},
     )
     assert res.headers["Deleted-Beliefs"] == "2"
     assert _values(client, owned, unit="%") == [10, None, None, 40]
+    moment = "2026-11-23T00:45:00+01:00"  # start == until: the values at that instant
+    res = client.delete(owned.url, headers=owned.headers, params={"start": moment, "until": moment})
+    assert res.headers["Deleted-Beliefs"] == "1"
+    assert _values(client, owned, unit="%") == [10, None, None, None]
 
 
 def test_unfiltered_delete_removes_everything_and_says_how_many(client, world, settings):
@@ -114,6 +118,7 @@ def test_unfiltered_delete_removes_everything_and_says_how_many(client, world, s
         {"source": "999999"},  # a source that does not exist
         {"start": "2026-11-23"},  # no offset
         {"start": START, "until": START},  # empty window
+        {"start": START, "until": "2026-11-23T00:10:00+01:00"},  # shorter than one event
         {"beliefs_after": "2026-11-24T00:00Z", "beliefs_before": "2026-11-23T00:00Z"},
     ],
 )

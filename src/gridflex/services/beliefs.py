@@ -453,19 +453,25 @@ def delete_data(
     """Delete the sensor's beliefs that match every filter given (all of them without filters).
 
     Events count when they lie wholly in [start, until): a filter never deletes part of
-    what an event was believed to be outside the window. Beliefs count when recorded in
-    [beliefs_after, beliefs_before] (both inclusive). Returns how many were deleted.
+    what an event was believed to be outside the window (an instantaneous event at
+    ``until`` lies within, so ``start == until`` deletes the values at that instant).
+    Beliefs count when recorded in [beliefs_after, beliefs_before] (both inclusive).
+    Returns how many were deleted.
     """
-    if start and until and until <= start:
-        raise ValidationError("until must be later than start.", field="until")
+    if start and until and until - start < sensor.event_resolution:
+        raise ValidationError(
+            "until must lie at least one resolution "
+            f"({format_duration(sensor.event_resolution)}) after start.",
+            field="until",
+        )
     if beliefs_after and beliefs_before and beliefs_before < beliefs_after:
         raise ValidationError(
             "beliefs_before must not be earlier than beliefs_after.", field="beliefs_before"
         )
     resolution_us = td_us(sensor.event_resolution)
     start_us = to_us(start) if start else -(2**62)
-    # The last event start whose event still ends by ``until`` (instantaneous: before it).
-    end_us = 2**62 if until is None else to_us(until) - max(resolution_us - 1, 0)
+    # Events [e, e + resolution) within the window: e + resolution <= until.
+    end_us = 2**62 if until is None else to_us(until) - resolution_us + 1
     flt = q.BeliefFilter(
         source_ids=source_ids,
         belief_times_us=None
