@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     # The release of the reference (FlexMeasures) API whose behaviour we are compatible with;
     # existing clients read it to decide which endpoints they may use.
     flexmeasures_version: str = "1.0.1"
+    list_cap: int = 10_000  # rows of a list answered without ``page``
     max_body_bytes: int = 3_250_585  # like the reference's 3.1 MiB ingestion limit
     max_upload_bytes: int = 512 * 1024 * 1024  # file uploads are streamed, so they may be larger
     planning_horizon: timedelta = timedelta(hours=48)

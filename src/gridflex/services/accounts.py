@@ -11,6 +11,8 @@ from gridflex import permissions
 from gridflex.errors import NotFoundError, ValidationError
 from gridflex.services import audit
 from gridflex.store.models import Account, AccountRole, User
+from gridflex.store.queries import accounts as q
+from gridflex.store.queries.listing import Listed, Page
 
 
 def account_roles_by_name(session: Session, names: list[str]) -> list[AccountRole]:
@@ -91,3 +93,8 @@ def get_account(session: Session, account_id: int) -> Account:
     if account is None:
         raise NotFoundError(f"Account {account_id} not found.")
     return account
+
+
+def list_accounts(session: Session, user: User, page: Page) -> Listed:
+    """The accounts ``user`` may read."""
+    return q.list_accounts(session, page, viewer=user)

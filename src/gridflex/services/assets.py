@@ -11,11 +11,12 @@ from gridflex import permissions
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import audit
 from gridflex.store.models import Account, Asset, AssetType, Belief, Sensor, User
+from gridflex.store.queries import assets as q
+from gridflex.store.queries.listing import Listed, Page
 
 
 def asset_type_by_name_or_id(session: Session, key: int | str) -> AssetType:
-    column = AssetType.id if isinstance(key, int) else AssetType.name
-    asset_type = session.scalar(sa.select(AssetType).where(column == key))
+    asset_type = q.asset_type(session, key)
     if asset_type is None:
         raise ValidationError(f"Asset type {key!r} does not exist.", field="generic_asset_type_id")
     return asset_type
@@ -125,14 +126,11 @@ def delete_asset(session: Session, asset: Asset, *, actor: User | None) -> None:
 
 def descendant_ids(session: Session, asset_id: int) -> list[int]:
     """The asset and all its (grand)children, parents before children."""
-    tree = sa.select(Asset.id).where(Asset.id == asset_id).cte("tree", recursive=True)
-    tree = tree.union_all(sa.select(Asset.id).where(Asset.parent_asset_id == tree.c.id))
-    found = list(session.scalars(sa.select(tree.c.id)))
-    return found
+    return q.tree_ids(session, asset_id)
 
 
 def select_sensor_ids(session: Session, asset_ids: list[int]) -> list[int]:
-    return list(session.scalars(sa.select(Sensor.id).where(Sensor.generic_asset_id.in_(asset_ids))))
+    return q.sensor_ids_of(session, asset_ids)
 
 
 def get_asset(session: Session, asset_id: int) -> Asset:
@@ -140,3 +138,47 @@ def get_asset(session: Session, asset_id: int) -> Asset:
     if asset is None:
         raise NotFoundError(f"Asset {asset_id} not found.")
     return asset
+
+
+def asset_types(session: Session) -> list[AssetType]:
+    return q.asset_types(session)
+
+
+def public_assets(session: Session) -> list[Asset]:
+    return q.public_assets(session)
+
+
+def list_assets(
+    session: Session,
+    user: User,
+    page: Page,
+    *,
+    account_id: int | None = None,
+    all_accessible: bool = False,
+    include_public: bool = False,
+    root_id: int | None = None,
+    max_depth: int | None = None,
+) -> Listed:
+    """The assets a list route asks for: of ``account_id`` (which ``user`` must read), else of
+    every account ``user`` reads (``all_accessible`` or under ``root_id``, public assets
+    included), else of the user's own account; optionally only the tree under ``root_id``."""
+    from gridflex.services.accounts import get_account
+
+    if root_id is not None:
+        root = get_asset(session, root_id)
+        permissions.require(permissions.can_access_asset(user, root, permissions.READ))
+    if account_id is not None:
+        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
+    elif all_accessible or root_id is not None:
+        include_public = True
+    else:
+        account_id = user.account_id
+    return q.list_assets(
+        session,
+        page,
+        viewer=user,
+        account_id=account_id,
+        include_public=include_public,
+        root_id=root_id,
+        max_depth=max_depth,
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from gridflex.store.models import AuditLog, User
+from gridflex.store.queries import audit as q
+from gridflex.store.queries.listing import Listed, Page
 
 
 def record(
@@ -26,3 +28,15 @@ def record(
             affected_asset_id=asset_id,
         )
     )
+
+
+def entries(
+    session: Session,
+    page: Page,
+    *,
+    user_id: int | None = None,
+    account_id: int | None = None,
+    asset_id: int | None = None,
+) -> Listed:
+    """Audit-log entries about one user, account or asset (the caller checked access)."""
+    return q.list_entries(session, page, user_id=user_id, account_id=account_id, asset_id=asset_id)

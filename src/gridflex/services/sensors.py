@@ -13,6 +13,9 @@ from gridflex.engines.beliefs.knowledge import validate_knowledge_horizon
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import audit
 from gridflex.store.models import Asset, Belief, Sensor, User
+from gridflex.store.queries import assets as q_assets
+from gridflex.store.queries import sensors as q
+from gridflex.store.queries.listing import Listed, Page
 from gridflex.units import parse_unit
 
 
@@ -92,3 +95,46 @@ def get_sensor(session: Session, sensor_id: int) -> Sensor:
     if sensor is None:
         raise NotFoundError(f"Sensor {sensor_id} not found")
     return sensor
+
+
+def list_sensors(
+    session: Session,
+    user: User,
+    page: Page,
+    *,
+    account_id: int | None = None,
+    asset_id: int | None = None,
+    include_consultancy_clients: bool = False,
+    include_public_assets: bool = False,
+    unit: str | None = None,
+) -> Listed:
+    """Sensors of an asset and its sub-assets, else of an account, else of the user's own
+    account (with ``include_consultancy_clients``: of every account the user reads)."""
+    from gridflex.services.accounts import get_account
+    from gridflex.services.assets import get_asset
+
+    asset_ids = None
+    if asset_id is not None:
+        asset = get_asset(session, asset_id)
+        permissions.require(permissions.can_access_asset(user, asset, permissions.READ))
+        if account_id is not None and asset.account_id != account_id:
+            raise ValidationError("Set either account_id or asset_id, not both.", field="asset_id")
+        asset_ids = q_assets.tree_ids(session, asset_id)
+    elif account_id is not None:
+        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
+    elif not include_consultancy_clients:
+        account_id = user.account_id
+    return q.list_sensors(
+        session,
+        page,
+        viewer=user,
+        asset_ids=asset_ids,
+        account_id=account_id,
+        include_public=include_public_assets,
+        unit=unit,
+    )
+
+
+def list_sensors_of_asset(session: Session, asset: Asset, page: Page) -> Listed:
+    """The sensors of one asset (not of its sub-assets); the caller checked read access."""
+    return q.list_sensors(session, page, viewer=None, asset_ids=[asset.id])

@@ -19,6 +19,8 @@ from gridflex.security import hash_password, issue_token, random_password, verif
 from gridflex.services import audit
 from gridflex.store.models import Account, Role, User
 from gridflex.store.models.users import new_token_key
+from gridflex.store.queries import users as q
+from gridflex.store.queries.listing import Listed, Page
 from gridflex.timing import utcnow
 
 
@@ -174,3 +176,46 @@ def login(session: Session, settings: Settings, email: str, password: str) -> tu
         max_age_s=settings.token_max_age.total_seconds(),
     )
     return user, token
+
+
+def list_users(
+    session: Session,
+    user: User,
+    page: Page,
+    *,
+    account_id: int | None = None,
+    include_inactive: bool = False,
+) -> Listed:
+    """The users of ``account_id`` (default: the user's own account), which ``user`` must read."""
+    from gridflex.services.accounts import get_account
+
+    if account_id is not None and account_id != user.account_id:
+        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
+    return q.list_users(
+        session,
+        page,
+        account_id=user.account_id if account_id is None else account_id,
+        include_inactive=include_inactive,
+    )
+
+
+ASSET_VIEWS = ("Audit Log", "Context", "Graphs", "Properties", "Status")
+
+
+def set_preferences(session: Session, user: User, changes: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``changes`` into the user's own preferences (a None value removes one)."""
+    view = changes.get("default_asset_view")
+    if view is not None and view not in ASSET_VIEWS:
+        raise ValidationError(
+            f"default_asset_view must be one of {sorted(ASSET_VIEWS)}.", field="default_asset_view"
+        )
+    merged = {**(user.preferences or {}), **changes}
+    user.preferences = {key: value for key, value in merged.items() if value is not None}
+    audit.record(
+        session,
+        f"User {user.username} set preferences {sorted(changes)}",
+        actor=user,
+        user_id=user.id,
+        account_id=user.account_id,
+    )
+    return user.preferences

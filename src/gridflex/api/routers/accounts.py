@@ -4,35 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 
 from gridflex import permissions
 from gridflex.api.deps import CurrentUser, ReadableAccount, SessionDep
-from gridflex.api.listing import ListQueryDep, listing
+from gridflex.api.listing import ListQueryDep, list_answer
 from gridflex.api.schemas.entities import AccountUpdate, account_public, audit_public
-from gridflex.services import accounts
-from gridflex.store.models import Account, AuditLog
+from gridflex.services import accounts, audit
+from gridflex.store.queries.listing import Page
 
 router = APIRouter(prefix="/api/v3_0/accounts", tags=["accounts"])
 
 
 @router.get("", summary="List all accounts accessible to the current user.")
 def read_accounts(user: CurrentUser, session: SessionDep, query: ListQueryDep) -> Any:
-    stmt = sa.select(Account)
-    if not permissions.reads_everything(user):
-        consulted = Account.consultancy_account_id == user.account_id
-        own = Account.id == user.account_id
-        stmt = stmt.where(sa.or_(own, consulted) if user.has_role("consultant") else own)
-    return listing(
-        session,
-        stmt,
-        query,
-        search_columns=[Account.name],
-        sort_columns={"id": Account.id, "name": Account.name},
-        default_sort=Account.id,
-        serialize=account_public,
-    )
+    return list_answer(accounts.list_accounts(session, user, query), query, account_public)
 
 
 @router.get("/{id}", summary="Fetch a given account.")
@@ -57,7 +43,6 @@ def read_account_auditlog(
         permissions.reads_everything(user)
         or (user.account_id == account.id and user.has_role("account-admin"))
     )
-    stmt = (
-        sa.select(AuditLog).where(AuditLog.affected_account_id == account.id).order_by(AuditLog.id)
-    )
-    return [audit_public(entry) for entry in session.scalars(stmt)]
+    return [
+        audit_public(entry) for entry in audit.entries(session, Page(), account_id=account.id).rows
+    ]

@@ -6,12 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import selectinload
 
-from gridflex import permissions
 from gridflex.api import charts as chart_specs
 from gridflex.api.deps import (
     CurrentUser,
@@ -22,32 +19,49 @@ from gridflex.api.deps import (
     StrictQuery,
     UpdatableAsset,
 )
-from gridflex.api.listing import ListQueryDep, audit_listing, listing
+from gridflex.api.listing import ListQueryDep, list_answer, paged
 from gridflex.api.schemas.entities import (
     AssetCreate,
     AssetUpdate,
     asset_public,
+    audit_public,
     sensor_public,
 )
+from gridflex.errors import ValidationError
 from gridflex.jobs import expire_overdue, jobs_for_asset
-from gridflex.services import assets, charts
-from gridflex.services.accounts import get_account
-from gridflex.store.models import Account, Asset, AssetType, AuditLog, Sensor, User
+from gridflex.services import assets, audit, charts, sensors, users
+from gridflex.store.models import Asset
 from gridflex.timing import parse_datetime, utcnow
 
 router = APIRouter(prefix="/api/v3_0/assets", tags=["assets"])
 
-_LOAD = (selectinload(Asset.children).joinedload(Asset.asset_type), selectinload(Asset.sensors))
-_SORT = {"id": Asset.id, "name": Asset.name, "owner": Account.name}
+ASSET_FIELDS = (
+    "id name account_id generic_asset_type description generic_asset_type_id parent_asset_id "
+    "latitude longitude external_id attributes flex_context flex_model sensors_to_show "
+    "sensors_to_show_as_kpis owner child_assets sensors"
+).split()
 
 
-def accessible_account_ids(user: User) -> sa.ColumnElement[bool]:
-    """Assets of the user's account and of the accounts the user consults for."""
-    own = Asset.account_id == user.account_id
-    if user.has_role("consultant"):
-        consulted = sa.select(Account.id).where(Account.consultancy_account_id == user.account_id)
-        return sa.or_(own, Asset.account_id.in_(consulted))
-    return own
+def _fields(
+    fields: Annotated[
+        list[str] | None,
+        Query(
+            description="Fields of each asset to answer with (repeat, or separate by , or |); "
+            "default: all."
+        ),
+    ] = None,
+) -> list[str] | None:
+    """The asset fields a list asks for; clients send them repeated, comma- or pipe-separated."""
+    if not fields:
+        return None
+    names = [n.strip() for item in fields for n in item.replace("|", ",").split(",") if n.strip()]
+    unknown = [n for n in names if n not in ASSET_FIELDS]
+    if unknown:
+        raise ValidationError(
+            f"Unknown asset field {unknown[0]!r}; choose from {', '.join(ASSET_FIELDS)}.",
+            field="fields",
+        )
+    return names
 
 
 @router.get(
@@ -58,30 +72,39 @@ def read_assets(
     user: CurrentUser,
     session: SessionDep,
     query: ListQueryDep,
+    fields: Annotated[list[str] | None, Depends(_fields)],
     account_id: Annotated[int | None, Query()] = None,
     all_accessible: Annotated[bool, Query()] = False,
     include_public: Annotated[bool, Query()] = False,
+    root: Annotated[
+        int | None,
+        Query(description="Only this asset and its descendants (from all accessible accounts)."),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="At most this many generations below the root (or below the "
+            "top-level assets without a root); 0: the root (or top-level assets) only.",
+        ),
+    ] = None,
 ) -> Any:
-    stmt = sa.select(Asset).outerjoin(Account, Asset.account_id == Account.id).options(*_LOAD)
-    if account_id is not None:
-        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
-        where = Asset.account_id == account_id
-    elif all_accessible:
-        where = sa.true() if permissions.reads_everything(user) else accessible_account_ids(user)
-        include_public = True
-    else:
-        where = Asset.account_id == user.account_id
-    if include_public:
-        where = sa.or_(where, Asset.account_id.is_(None))
-    return listing(
+    listed = assets.list_assets(
         session,
-        stmt.where(where),
+        user,
         query,
-        search_columns=[Asset.name, Account.name],
-        sort_columns=_SORT,
-        default_sort=Asset.id,
-        serialize=asset_public,
+        account_id=account_id,
+        all_accessible=all_accessible,
+        include_public=include_public,
+        root_id=root,
+        max_depth=depth,
     )
+
+    def serialize(asset: Asset) -> dict[str, Any]:
+        public = asset_public(asset)
+        return public if fields is None else {name: public[name] for name in fields}
+
+    return list_answer(listed, query, serialize)
 
 
 @router.post("", status_code=201, summary="Creates a new asset.")
@@ -97,37 +120,28 @@ def create_asset(body: AssetCreate, user: CurrentUser, session: SessionDep) -> d
 
 @router.get("/public", summary="Return all public assets.")
 def read_public_assets(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
-    stmt = sa.select(Asset).where(Asset.account_id.is_(None)).options(*_LOAD).order_by(Asset.id)
-    return [asset_public(asset) for asset in session.scalars(stmt).unique()]
+    return [asset_public(asset) for asset in assets.public_assets(session)]
 
 
 @router.get("/types", summary="Get list of available asset types")
 def read_asset_types(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
     return [
         {"id": t.id, "name": t.name, "description": t.description}
-        for t in session.scalars(sa.select(AssetType).order_by(AssetType.id))
+        for t in assets.asset_types(session)
     ]
 
 
 @router.post("/default_asset_view", summary="Update the default asset view for the current user")
 def update_default_asset_view(
     user: CurrentUser,
+    session: SessionDep,
     default_asset_view: Annotated[str | None, Body()] = None,
     use_as_default: Annotated[bool, Body()] = True,
 ) -> dict[str, Any]:
-    views = {"Audit Log", "Context", "Graphs", "Properties", "Status"}
-    if use_as_default and default_asset_view not in views:
-        from gridflex.errors import ValidationError
-
-        raise ValidationError(
-            f"default_asset_view must be one of {sorted(views)}.", field="default_asset_view"
-        )
-    prefs = dict(user.account.attributes or {})
-    user_prefs = dict(prefs.get("user_preferences", {}).get(str(user.id), {}))
-    user_prefs["default_asset_view"] = default_asset_view if use_as_default else None
-    prefs.setdefault("user_preferences", {})
-    prefs["user_preferences"] = {**prefs["user_preferences"], str(user.id): user_prefs}
-    user.account.attributes = prefs
+    if use_as_default and default_asset_view is None:
+        raise ValidationError("Missing data for required field.", field="default_asset_view")
+    view = default_asset_view if use_as_default else None
+    users.set_preferences(session, user, {"default_asset_view": view})
     return {"message": "Default asset view updated successfully."}
 
 
@@ -135,15 +149,11 @@ def update_default_asset_view(
     "/keep_legends_below_graphs", summary="Toggle whether legends are always combined below graphs."
 )
 def update_keep_legends_below_graphs(
-    user: CurrentUser, keep_legends_below_graphs: Annotated[bool, Body(embed=True)]
+    user: CurrentUser,
+    session: SessionDep,
+    keep_legends_below_graphs: Annotated[bool, Body(embed=True)],
 ) -> dict[str, Any]:
-    prefs = dict(user.account.attributes or {})
-    per_user = dict(prefs.get("user_preferences", {}))
-    per_user[str(user.id)] = {
-        **per_user.get(str(user.id), {}),
-        "keep_legends_below_graphs": keep_legends_below_graphs,
-    }
-    user.account.attributes = {**prefs, "user_preferences": per_user}
+    users.set_preferences(session, user, {"keep_legends_below_graphs": keep_legends_below_graphs})
     return {"message": "Legend position preference updated successfully."}
 
 
@@ -169,23 +179,16 @@ def delete_asset(asset: DeletableAsset, user: CurrentUser, session: SessionDep) 
 
 @router.get("/{id}/auditlog", summary="Get history of asset related actions.")
 def read_asset_auditlog(asset: ReadableAsset, session: SessionDep, query: ListQueryDep) -> Any:
-    return audit_listing(session, AuditLog.affected_asset_id == asset.id, query)
+    page = paged(query)
+    return list_answer(audit.entries(session, page, asset_id=asset.id), page, audit_public)
 
 
 @router.get("/{id}/sensors", summary="Return all sensors under an asset.")
 def read_asset_sensors(
     asset: ReadableAsset, session: SessionDep, settings: SettingsDep, query: ListQueryDep
 ) -> Any:
-    stmt = sa.select(Sensor).where(Sensor.generic_asset_id == asset.id)
-    return listing(
-        session,
-        stmt,
-        query,
-        search_columns=[Sensor.name],
-        sort_columns={"id": Sensor.id, "name": Sensor.name, "unit": Sensor.unit},
-        default_sort=Sensor.id,
-        serialize=lambda s: sensor_public(s, settings.entity_host),
-    )
+    listed = sensors.list_sensors_of_asset(session, asset, query)
+    return list_answer(listed, query, lambda s: sensor_public(s, settings.entity_host))
 
 
 @router.get("/{id}/jobs", summary="Get all background jobs related to an asset.")
@@ -290,8 +293,7 @@ def read_asset_chart(
             session, [s for p in panels for s in p.sensors], window
         )
     if combine_legend is None:
-        prefs = (user.account.attributes or {}).get("user_preferences", {}).get(str(user.id), {})
-        combine_legend = bool(prefs.get("keep_legends_below_graphs", True))
+        combine_legend = bool((user.preferences or {}).get("keep_legends_below_graphs", True))
     spec = chart_specs.chart_spec(
         panels,
         records=records,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response
 
 from gridflex import permissions
@@ -17,14 +16,9 @@ from gridflex.api.deps import (
     StrictQuery,
     UpdatableSensor,
 )
-from gridflex.api.listing import ListQueryDep, listing
-from gridflex.api.routers.assets import accessible_account_ids
+from gridflex.api.listing import ListQueryDep, list_answer
 from gridflex.api.schemas.entities import SensorCreate, SensorUpdate, sensor_public
-from gridflex.errors import ValidationError
 from gridflex.services import sensors
-from gridflex.services.accounts import get_account
-from gridflex.services.assets import descendant_ids, get_asset
-from gridflex.store.models import Account, Asset, Sensor
 
 router = APIRouter(prefix="/api/v3_0/sensors", tags=["sensors"])
 
@@ -41,39 +35,17 @@ def read_sensors(
     include_public_assets: Annotated[bool, Query()] = False,
     unit: Annotated[str | None, Query()] = None,
 ) -> Any:
-    stmt = (
-        sa.select(Sensor)
-        .join(Asset, Sensor.generic_asset_id == Asset.id)
-        .outerjoin(Account, Asset.account_id == Account.id)
-    )
-    if asset_id is not None:
-        asset = get_asset(session, asset_id)
-        permissions.require(permissions.can_access_asset(user, asset, permissions.READ))
-        if account_id is not None and asset.account_id != account_id:
-            raise ValidationError("Set either account_id or asset_id, not both.", field="asset_id")
-        where = Sensor.generic_asset_id.in_(descendant_ids(session, asset_id))
-    elif account_id is not None:
-        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
-        where = Asset.account_id == account_id
-    else:
-        where = (
-            accessible_account_ids(user)
-            if include_consultancy_clients
-            else Asset.account_id == user.account_id
-        )
-    if include_public_assets:
-        where = sa.or_(where, Asset.account_id.is_(None))
-    if unit:
-        where = sa.and_(where, Sensor.unit == unit)
-    return listing(
+    listed = sensors.list_sensors(
         session,
-        stmt.where(where),
+        user,
         query,
-        search_columns=[Sensor.name, Account.name],
-        sort_columns={"id": Sensor.id, "name": Sensor.name, "unit": Sensor.unit},
-        default_sort=Sensor.id,
-        serialize=lambda s: sensor_public(s, settings.entity_host),
+        account_id=account_id,
+        asset_id=asset_id,
+        include_consultancy_clients=include_consultancy_clients,
+        include_public_assets=include_public_assets,
+        unit=unit,
     )
+    return list_answer(listed, query, lambda s: sensor_public(s, settings.entity_host))
 
 
 @router.post("", status_code=201, summary="Create a new sensor")

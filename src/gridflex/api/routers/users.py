@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
 from gridflex import permissions
 from gridflex.api.deps import CurrentUser, ReadableUser, SessionDep
-from gridflex.api.listing import ListQueryDep, audit_listing, listing
+from gridflex.api.listing import ListQueryDep, list_answer, paged
 from gridflex.api.responses import JSON
-from gridflex.api.schemas.entities import UserCreate, UserUpdate, user_public
-from gridflex.services import users
-from gridflex.store.models import AuditLog, User
+from gridflex.api.schemas.entities import UserCreate, UserUpdate, audit_public, user_public
+from gridflex.services import audit, users
 
 router = APIRouter(prefix="/api/v3_0/users", tags=["users"])
 
@@ -26,24 +24,10 @@ def read_users(
     account_id: Annotated[int | None, Query()] = None,
     include_inactive: Annotated[bool, Query()] = False,
 ) -> Any:
-    stmt = sa.select(User)
-    target = account_id if account_id is not None else user.account_id
-    if account_id is not None and account_id != user.account_id:
-        from gridflex.services.accounts import get_account
-
-        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
-    stmt = stmt.where(User.account_id == target)
-    if not include_inactive:
-        stmt = stmt.where(User.active.is_(True))
-    return listing(
-        session,
-        stmt,
-        query,
-        search_columns=[User.username, User.email],
-        sort_columns={"id": User.id, "username": User.username, "email": User.email},
-        default_sort=User.id,
-        serialize=lambda u: user_public(u, with_account=True),
+    listed = users.list_users(
+        session, user, query, account_id=account_id, include_inactive=include_inactive
     )
+    return list_answer(listed, query, lambda u: user_public(u, with_account=True))
 
 
 @router.post("", status_code=201, summary="Create new user")
@@ -75,7 +59,8 @@ def read_user_auditlog(
         or user.id == other.id
         or permissions.can_manage_users_of(user, other.account_id)
     )
-    return audit_listing(session, AuditLog.affected_user_id == other.id, query)
+    page = paged(query)
+    return list_answer(audit.entries(session, page, user_id=other.id), page, audit_public)
 
 
 @router.patch("/{id}/password-reset", summary="Password reset")

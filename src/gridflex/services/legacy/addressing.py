@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session, selectinload
 from gridflex import permissions
 from gridflex.errors import UnitError
 from gridflex.services.legacy.errors import LegacyError
-from gridflex.store.models import Account, Asset, AssetType, Sensor, User
+from gridflex.store.models import Asset, AssetType, Sensor, User
+from gridflex.store.queries import assets as q_assets
 from gridflex.units import is_convertible, is_power_unit, parse_unit
 
 _EA = re.compile(r"^ea\d+\.", re.IGNORECASE)
@@ -196,23 +197,9 @@ def _asset_named(session: Session, user: User, name: str) -> Asset | None:
 
 def list_connections(session: Session, user: User, host: str) -> list[tuple[str, str]]:
     """(entity address, name) of every connection of accounts the user can read, newest first."""
-    if permissions.reads_everything(user):
-        owned = Asset.account_id.is_not(None)
-    else:
-        accounts = [user.account_id]
-        if user.has_role("consultant"):
-            accounts += list(
-                session.scalars(
-                    sa.select(Account.id).where(Account.consultancy_account_id == user.account_id)
-                )
-            )
-        owned = Asset.account_id.in_(accounts)
-    stmt = (
-        sa.select(Asset).where(owned).options(selectinload(Asset.sensors)).order_by(Asset.id.desc())
-    )
     out = []
     authority = naming_authority(host)
-    for asset in session.scalars(stmt):
+    for asset in q_assets.readable_assets(session, user, newest_first=True):
         sensor = connection_sensor(asset)
         if sensor is not None and _readable(user, asset):
             out.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +49,8 @@ class User(Base):
     )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # UI settings of this user (default asset view, legend position); only the user writes them.
+    preferences: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     # Part of every token; changing it invalidates all tokens of this user at once.
     token_key: Mapped[str] = mapped_column(sa.String(64), default=new_token_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

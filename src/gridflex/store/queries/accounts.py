@@ -1,0 +1,22 @@
+"""Accounts: the account list."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex.store.models import Account, User
+from gridflex.store.queries.access import in_readable_accounts
+from gridflex.store.queries.listing import Listed, Page, list_rows
+
+
+def list_accounts(session: Session, page: Page, *, viewer: User) -> Listed:
+    """The accounts ``viewer`` may read."""
+    return list_rows(
+        session,
+        sa.select(Account).where(in_readable_accounts(viewer, Account.id)),
+        page,
+        search_columns=[Account.name],
+        sort_columns={"id": Account.id, "name": Account.name},
+        default_sort=Account.id,
+    )

@@ -1,0 +1,52 @@
+"""Sensors: the sensor list."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex.store.models import Account, Asset, Sensor, User
+from gridflex.store.queries.access import in_readable_accounts
+from gridflex.store.queries.listing import Listed, Page, list_rows
+
+SORT_COLUMNS = {"id": Sensor.id, "name": Sensor.name, "unit": Sensor.unit}
+
+
+def list_sensors(
+    session: Session,
+    page: Page,
+    *,
+    viewer: User | None,
+    asset_ids: list[int] | None = None,
+    account_id: int | None = None,
+    include_public: bool = False,
+    unit: str | None = None,
+) -> Listed:
+    """Sensors of the assets ``asset_ids``, else of ``account_id``'s assets, else of the assets
+    of ``viewer``'s own and consulted accounts; optionally with public assets' sensors, of one
+    unit."""
+    if asset_ids is not None:
+        where = Sensor.generic_asset_id.in_(asset_ids)
+    elif account_id is not None:
+        where = Asset.account_id == account_id
+    else:
+        assert viewer is not None, "list the sensors of assets, of an account or of a viewer"
+        where = in_readable_accounts(viewer, Asset.account_id, consulted_only=True)
+    if include_public:
+        where = sa.or_(where, Asset.account_id.is_(None))
+    if unit:
+        where = sa.and_(where, Sensor.unit == unit)
+    stmt = (
+        sa.select(Sensor)
+        .join(Asset, Sensor.generic_asset_id == Asset.id)
+        .outerjoin(Account, Asset.account_id == Account.id)
+        .where(where)
+    )
+    return list_rows(
+        session,
+        stmt,
+        page,
+        search_columns=[Sensor.name, Account.name],
+        sort_columns=SORT_COLUMNS,
+        default_sort=Sensor.id,
+    )

@@ -1,0 +1,26 @@
+"""Users: the user list."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex.store.models import User
+from gridflex.store.queries.listing import Listed, Page, list_rows
+
+
+def list_users(
+    session: Session, page: Page, *, account_id: int, include_inactive: bool = False
+) -> Listed:
+    """The users of one account (active ones only, unless ``include_inactive``)."""
+    stmt = sa.select(User).where(User.account_id == account_id)
+    if not include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+    return list_rows(
+        session,
+        stmt,
+        page,
+        search_columns=[User.username, User.email],
+        sort_columns={"id": User.id, "username": User.username, "email": User.email},
+        default_sort=User.id,
+    )
