@@ -65,6 +65,17 @@ MATRIX = [
     ("read sensor sA",           401,      200,   200,         200,          403,       200,   403),
     ("read sensor sB",           401,      200,   200,         403,          200,       403,   200),
     ("read sensor sP",           401,      200,   200,         200,          200,       200,   200),
+    # every listing route, as seen by each role (consultants see the accounts they consult for)
+    ("list own assets",          401,      "-",   "-",         "A",          "-",       "A",   "B"),
+    ("list assets under aB",     401,      "B",   "B",         403,          "B",       403,   "B"),
+    ("list own sensors",         401,      "-",   "-",         "A",          "-",       "A",   "B"),
+    ("list sensors of aB",       401,      "B",   "B",         403,          "B",       403,   "B"),
+    ("list public assets",       401,      "P",   "P",         "P",          "P",       "P",   "P"),
+    ("audit log of aB",          401,      200,   200,         403,          200,       403,   200),
+    ("audit log of account B",   401,      200,   200,         403,          403,       403,   403),
+    ("audit log of user uB",     401,      200,   200,         403,          403,       403,   403),
+    ("jobs of aB",               401,      200,   200,         403,          200,       403,   200),
+    ("v1_1 connections",         401,      "AB",  "AB",        "A",          "B",       "A",   "B"),
     ("create sensor on aA",      401,      201,   403,         201,          403,       201,   403),
     ("create sensor on aB",      401,      201,   403,         403,          403,       403,   201),
     ("create sensor on aP",      401,      201,   403,         403,          403,       403,   403),
@@ -109,6 +120,7 @@ class Call:
     body: dict[str, Any] | None = None
     landed: Check | None = None  # for writes: did the change reach the database?
     visible: dict[str, str] = field(default_factory=dict)  # for lists: target letter -> world key
+    shown: Callable[[Any], set[int]] = lambda answer: {item["id"] for item in answer}
 
 
 def new_sensor(asset: str) -> dict[str, Any]:
@@ -200,6 +212,28 @@ CALLS: dict[str, Call] = {
     "read sensor sA": Call("GET", f"{V3}/sensors/{{sA}}"),
     "read sensor sB": Call("GET", f"{V3}/sensors/{{sB}}"),
     "read sensor sP": Call("GET", f"{V3}/sensors/{{sP}}"),
+    "list own assets": Call("GET", f"{V3}/assets", visible={"A": "aA", "B": "aB", "P": "aP"}),
+    "list assets under aB": Call(
+        "GET", f"{V3}/assets?root={{aB}}", visible={"A": "aA", "B": "aB", "P": "aP"}
+    ),
+    "list own sensors": Call("GET", f"{V3}/sensors", visible={"A": "sA", "B": "sB", "P": "sP"}),
+    "list sensors of aB": Call(
+        "GET", f"{V3}/assets/{{aB}}/sensors", visible={"A": "sA", "B": "sB", "P": "sP"}
+    ),
+    "list public assets": Call(
+        "GET", f"{V3}/assets/public", visible={"A": "aA", "B": "aB", "P": "aP"}
+    ),
+    "audit log of aB": Call("GET", f"{V3}/assets/{{aB}}/auditlog"),
+    "audit log of account B": Call("GET", f"{V3}/accounts/{{B}}/auditlog"),
+    "audit log of user uB": Call("GET", f"{V3}/users/{{uB}}/auditlog"),
+    "jobs of aB": Call("GET", f"{V3}/assets/{{aB}}/jobs"),
+    # v1_1 addresses connections as ea1.<date>.<host>:<account id>:<asset id>
+    "v1_1 connections": Call(
+        "GET",
+        "/api/v1_1/getConnection?type=GetConnectionRequest",
+        visible={"A": "aA", "B": "aB", "P": "aP"},
+        shown=lambda answer: {int(a.rsplit(":", 1)[1]) for a in answer["connections"]},
+    ),
     **{
         f"create sensor on {asset}": Call(
             "POST",
@@ -232,10 +266,11 @@ CALLS: dict[str, Call] = {
 
 def build_world(world: Any, settings: Any) -> tuple[dict[str, int], dict[str, dict[str, str]]]:
     """The accounts, users, assets and sensors of the module docstring; returns (ids, headers per role)."""
-    ids: dict[str, int] = {"C": world.account("Consultancy C")}
-    ids["A"] = world.account("Own A")
-    ids["B"] = world.account("Other B", consultancy_account_id=ids["C"])
-    ids["D"] = world.account("Operators D")
+    # USEF roles let the accounts use the v1_1 API too (they change nothing in v3_0).
+    ids: dict[str, int] = {"C": world.account("Consultancy C", roles=["Consultancy", "ESCo"])}
+    ids["A"] = world.account("Own A", roles=["Prosumer"])
+    ids["B"] = world.account("Other B", roles=["Prosumer"], consultancy_account_id=ids["C"])
+    ids["D"] = world.account("Operators D", roles=["MDC"])
     actors = {
         "admin": world.user(ids["D"], roles=["admin"]),
         "admin-reader": world.user(ids["D"], roles=["admin-reader"]),
@@ -267,7 +302,7 @@ def fill(value: Any, ids: dict[str, int]) -> Any:
 def outcome(res: Any, call: Call, ids: dict[str, int]) -> int | str:
     if not call.visible or res.status_code != 200:
         return res.status_code
-    shown = {item["id"] for item in res.json()}
+    shown = call.shown(res.json())
     return "".join(letter for letter, key in call.visible.items() if ids[key] in shown) or "-"
 
 
