@@ -547,3 +547,20 @@ def test_a_concurrent_duplicate_write_is_a_conflict_and_stores_nothing(
     )
     assert res.status_code == 409 and "retry" in res.json()["message"]
     assert stored(settings, owned.sensor_id)["event_value"].tolist() == [1, 2, 3, 4]
+
+
+def test_instantaneous_sensor_takes_a_value_at_any_instant(client, world, settings):
+    """A state of charge is measured when it is measured (the S2 energy manager posts it at now)."""
+    owned = owned_sensor(world, unit="kWh", resolution="PT0M")
+    moment = "2026-11-23T12:34:56.789012+01:00"
+    res = client.post(owned.url, headers=owned.headers, json=body([0.042], moment, "PT1M", "MWh"))
+    assert res.status_code == 200, res.text
+    [row] = stored(settings, owned.sensor_id)
+    assert row["event_start_us"] == us(moment) and row["event_value"] == pytest.approx(42.0)
+    res = client.get(
+        owned.url,
+        headers=owned.headers,
+        params={"start": moment, "duration": "PT15M", "unit": "kWh", "resolution": "PT15M"},
+    )
+    assert res.status_code == 200, res.text
+    assert res.json()["values"] == [pytest.approx(42.0)]

@@ -283,8 +283,10 @@ def post_series(
     posted = duration / len(data)
     required = sensor.event_resolution
     kind, factor = resolution_factor(posted, required)
-    step = required if required > timedelta(0) else posted
-    check_alignment(start, step, sensor.timezone)
+    instantaneous = required <= timedelta(0)
+    step = posted if instantaneous else required
+    if not instantaneous:  # a state (e.g. of charge) may be measured at any instant
+        check_alignment(start, step, sensor.timezone)
     converted = convert(data, unit, sensor.unit, resolution=posted)
     extensive = is_extensive(sensor.unit)
     if kind == "coarser":
@@ -352,7 +354,8 @@ def read_series(
     native = sensor.event_resolution
     target = resolution or (native if native > timedelta(0) else INSTANT_READ_STEP)
     kind, factor = resolution_factor(target, native) if native > timedelta(0) else ("same", 1)
-    check_alignment(start, target, sensor.timezone)
+    if native > timedelta(0):  # instantaneous values are binned from ``start``, wherever it is
+        check_alignment(start, target, sensor.timezone)
     if kind == "finer":
         check_alignment(start, native, sensor.timezone)
     n = _steps(duration, target, "resolution" if resolution else "duration")
