@@ -13,6 +13,7 @@ the CLI prints the message. Engines raise these instead of returning sentinels.
     ├── ConflictError              would overwrite what must not change (-> 403/409)
     │   └── InvalidReplacementError    a different value for an existing belief (-> 403)
     ├── RateLimitError             too many requests in a window (-> 429 with Retry-After)
+    ├── UnavailableError           a service we depend on (database, queue) is down (-> 503)
     ├── InsufficientDataError      too little data to compute (-> 400/422, message says how much)
     └── InfeasibleError            an optimisation problem has no solution (names the constraint)
 """
@@ -73,5 +74,14 @@ class RateLimitError(GridflexError):
     """Too many requests in a time window; ``retry_after_s`` says when to try again."""
 
     def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class UnavailableError(GridflexError):
+    """A service gridflex depends on (the database, the job queue) cannot be reached now;
+    ``retry_after_s`` says when trying again makes sense."""
+
+    def __init__(self, message: str, *, retry_after_s: int = 5) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s

@@ -13,6 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 from gridflex.errors import ValidationError
 
+# The moments and durations gridflex works with: wide enough for any energy data, narrow
+# enough that adding a duration to a moment never leaves what Python and both databases hold.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+LONGEST = timedelta(days=36_525)  # 100 years
+
 _DURATION = re.compile(
     r"^(?P<sign>[-+])?P(?!$)(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
@@ -33,8 +39,17 @@ def parse_duration(text: str, *, field: str = "duration") -> timedelta:
             f"Cannot parse {text!r} as an ISO 8601 duration (e.g. PT15M, PT1H, P1D).", field=field
         )
     parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
+    seconds = sum(parts.get(k, 0.0) * s for k, s in _SECONDS.items())
+    if seconds > LONGEST.total_seconds():
+        raise ValidationError(
+            f"{text!r} is longer than the longest duration gridflex accepts ({LONGEST.days} days).",
+            field=field,
+        )
     value = timedelta(**parts)
     return -value if match.group("sign") == "-" else value
+
+
+_SECONDS = {"weeks": 604_800.0, "days": 86_400.0, "hours": 3_600.0, "minutes": 60.0, "seconds": 1.0}
 
 
 def format_duration(value: timedelta) -> str:
@@ -81,7 +96,21 @@ def parse_datetime(text: str, *, field: str = "start") -> datetime:
             f"Not a valid aware datetime: {text!s} has no timezone offset (add e.g. 'Z' or '+01:00').",
             field=field,
         )
+    if not EARLIEST <= _utc_or_none(value) < LATEST:
+        raise ValidationError(
+            f"{text!s} lies outside the moments gridflex accepts "
+            f"({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}, UTC).",
+            field=field,
+        )
     return value
+
+
+def _utc_or_none(value: datetime) -> datetime:
+    """``value`` in UTC; moments at the edge of what datetime holds (year 1 at +14:00) sort first."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST - timedelta(days=1) if value.year < 2000 else LATEST
 
 
 def to_utc(value: datetime) -> datetime:

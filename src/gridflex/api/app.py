@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from gridflex import __version__
 from gridflex.api import charts, errors
 from gridflex.api.examples import add_examples
-from gridflex.api.middleware import ApiHeaders, BodySizeLimit
+from gridflex.api.middleware import AnswerEveryError, ApiHeaders, BodySizeLimit
 from gridflex.api.responses import JSON
 from gridflex.api.routers import (
     accounts,
@@ -34,7 +34,7 @@ from gridflex.api.routers import (
     v1_1,
 )
 from gridflex.config import Settings, get_settings
-from gridflex.jobs import recover_embedded
+from gridflex.jobs import Reaper, recover_embedded
 from gridflex.store.base import session_scope
 
 API_VERSIONS = ["v3_0", "v1_1"]
@@ -46,7 +46,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not settings.redis_url:  # embedded jobs: pick up what a previous server process left behind
         with session_scope(settings.database_url) as session:
             recover_embedded(session, settings)
+    reaper = Reaper(settings.database_url).start()
     yield
+    reaper.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__
     )
+    app.add_middleware(AnswerEveryError)  # added last: the outermost of our layers
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
     _serve_chart_script(app)
@@ -106,7 +109,7 @@ def _openapi(app: FastAPI) -> dict:
             "token": {"type": "apiKey", "in": "header", "name": "Authorization"}
         }
         schema["security"] = [{"token": []}]
-        app.openapi_schema = add_examples(schema)
+        app.openapi_schema = errors.declare_error_responses(add_examples(schema))
     return app.openapi_schema
 
 

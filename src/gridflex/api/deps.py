@@ -17,7 +17,7 @@ from gridflex.api.errors import UNAUTHORIZED_MESSAGE
 from gridflex.config import Settings
 from gridflex.errors import AuthenticationError, NotFoundError, ValidationError
 from gridflex.security import read_token
-from gridflex.store.base import session_scope
+from gridflex.store.base import INT32_MAX, session_scope
 from gridflex.store.models import Account, Asset, Sensor, User
 from gridflex.timing import utcnow
 
@@ -113,7 +113,9 @@ def _sensor(session: Session, sensor_id: int) -> Sensor:
 
 def asset_with(action: str):  # noqa: ANN201 - returns a dependency
     def dependency(
-        user: CurrentUser, session: SessionDep, id: Annotated[int, Path(description="asset id")]
+        user: CurrentUser,
+        session: SessionDep,
+        id: Annotated[int, Path(ge=1, le=INT32_MAX, description="asset id")],
     ) -> Asset:
         asset = _asset(session, id)
         permissions.require(permissions.can_access_asset(user, asset, action))
@@ -124,7 +126,9 @@ def asset_with(action: str):  # noqa: ANN201 - returns a dependency
 
 def sensor_with(action: str):  # noqa: ANN201 - returns a dependency
     def dependency(
-        user: CurrentUser, session: SessionDep, id: Annotated[int, Path(description="sensor id")]
+        user: CurrentUser,
+        session: SessionDep,
+        id: Annotated[int, Path(ge=1, le=INT32_MAX, description="sensor id")],
     ) -> Sensor:
         sensor = _sensor(session, id)
         permissions.require(permissions.can_access_sensor(user, sensor, action))
@@ -134,7 +138,9 @@ def sensor_with(action: str):  # noqa: ANN201 - returns a dependency
 
 
 def readable_account(
-    user: CurrentUser, session: SessionDep, id: Annotated[int, Path(description="account id")]
+    user: CurrentUser,
+    session: SessionDep,
+    id: Annotated[int, Path(ge=1, le=INT32_MAX, description="account id")],
 ) -> Account:
     account = session.get(Account, id)
     if account is None:
@@ -144,7 +150,9 @@ def readable_account(
 
 
 def readable_user(
-    user: CurrentUser, session: SessionDep, id: Annotated[int, Path(description="user id")]
+    user: CurrentUser,
+    session: SessionDep,
+    id: Annotated[int, Path(ge=1, le=INT32_MAX, description="user id")],
 ) -> User:
     other = session.get(User, id)
     if other is None:

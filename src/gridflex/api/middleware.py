@@ -1,4 +1,4 @@
-"""ASGI middleware: version headers, JSON content type on every answer, body size limit."""
+"""ASGI middleware: every exception answered, version headers, JSON content types, body size limit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,37 @@ from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gridflex.api.errors import answer_unexpected
+
+
+class AnswerEveryError:
+    """The outermost layer: an exception no handler took still gets an answer (in the API's
+    dialect: 4xx/503 where the cause is known, else a logged 500), and the connection stays
+    open for the client's next request (Starlette's own last resort re-raises, and the
+    server then drops the connection)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # half an answer is out: only closing the connection tells the client
+                raise
+            response = answer_unexpected(scope.get("method", ""), scope.get("path", ""), exc)
+            await response(scope, receive, send)
 
 
 class ApiHeaders:

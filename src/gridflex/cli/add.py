@@ -91,7 +91,9 @@ def add_asset(
     sensors_to_show: str | None = typer.Option(None, "--sensors-to-show", help="JSON list"),
 ) -> None:
     with session() as db:
-        type_key: int | str = int(asset_type) if asset_type.isdigit() else asset_type
+        type_key: int | str = (
+            int(asset_type) if asset_type.isascii() and asset_type.isdigit() else asset_type
+        )
         fields = {
             "name": name,
             "generic_asset_type_id": assets.asset_type_by_name_or_id(db, type_key).id,

@@ -31,6 +31,8 @@ def worker(
     from redis import Redis
     from rq import Queue, SimpleWorker, Worker
 
+    from gridflex.jobs import Reaper
+
     _preload()
 
     connection = Redis.from_url(config.redis_url)
@@ -40,7 +42,13 @@ def worker(
     # time limits still hold (RQ interrupts the job), and a job that crashes the process is
     # marked failed once its time limit has passed.
     worker_class = Worker if fork else SimpleWorker
-    worker_class(queues, connection=connection, name=name).work(burst=burst, with_scheduler=False)
+    reaper = Reaper(config.database_url).start()  # jobs of dead workers fail, polled or not
+    try:
+        worker_class(queues, connection=connection, name=name).work(
+            burst=burst, with_scheduler=False
+        )
+    finally:
+        reaper.stop()
 
 
 JOB_MODULES = (

@@ -14,6 +14,7 @@ transaction, so a failed job leaves nothing half-written.
 
 from gridflex.jobs.service import (
     JobInfo,
+    Reaper,
     enqueue,
     expire_overdue,
     get_job,
@@ -24,6 +25,7 @@ from gridflex.jobs.service import (
 
 __all__ = [
     "JobInfo",
+    "Reaper",
     "enqueue",
     "expire_overdue",
     "get_job",

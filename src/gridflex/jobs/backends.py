@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from gridflex.config import Settings
+from gridflex.errors import UnavailableError
 from gridflex.jobs.runner import run_job, worker_name
 
 logger = logging.getLogger("gridflex.jobs")
@@ -15,6 +16,12 @@ logger = logging.getLogger("gridflex.jobs")
 
 class Backend(Protocol):
     kind: str
+
+    def check(self) -> None:
+        """Raise ``UnavailableError`` when jobs cannot be handed over now."""
+
+    def holds(self, job_id: str) -> bool:
+        """Whether a job handed over earlier is still waiting or running there."""
 
     def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None: ...
 
@@ -27,6 +34,13 @@ class EmbeddedBackend:
     def __init__(self, database_url: str, workers: int) -> None:
         self.database_url = database_url
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gridflex-job")
+
+    def check(self) -> None:
+        pass  # threads of this process: always there
+
+    def holds(self, job_id: str) -> bool:
+        # The record is the queue's memory: a queued job is resubmitted at the next start.
+        return True
 
     def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None:
         self.pool.submit(self._run, job_id)
@@ -47,7 +61,29 @@ class RQBackend:
         from redis import Redis
 
         self.database_url = database_url
-        self.connection = Redis.from_url(redis_url)
+        # Short time-outs: a trigger answers 503 quickly when Redis is down, never hangs.
+        self.connection = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
+
+    def check(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            self.connection.ping()
+        except RedisError as exc:
+            raise UnavailableError(
+                f"The job queue (Redis) cannot be reached ({exc}); nothing was queued. "
+                "Please retry shortly.",
+                retry_after_s=10,
+            ) from exc
+
+    def holds(self, job_id: str) -> bool:
+        from redis.exceptions import RedisError
+        from rq.job import Job as RQJob
+
+        try:
+            return bool(RQJob.exists(job_id, connection=self.connection))
+        except RedisError:
+            return False
 
     def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None:
         from rq import Callback, Queue

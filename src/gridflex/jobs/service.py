@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,10 +19,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from gridflex.config import Settings
-from gridflex.errors import NotFoundError, RateLimitError, ValidationError
+from gridflex.errors import NotFoundError, RateLimitError, UnavailableError, ValidationError
 from gridflex.jobs.backends import get_backend
+from gridflex.store.base import session_scope
 from gridflex.store.models import Job
 from gridflex.timing import utcnow
+
+logger = logging.getLogger("gridflex.jobs")
 
 
 def metadata_hash(queue: str, func_name: str, kwargs: dict[str, Any]) -> str:
@@ -47,6 +52,7 @@ def enqueue(
     within ``settings.job_cache_ttl`` that has not failed is returned instead.
     """
     digest = metadata_hash(queue, func_name, kwargs)
+    backend = get_backend(settings)
     if reuse:
         recent = session.scalars(
             sa.select(Job)
@@ -57,8 +63,11 @@ def enqueue(
             )
             .order_by(Job.enqueued_at.desc())
         ).first()
-        if recent is not None:
+        if recent is not None and (recent.status != "queued" or backend.holds(recent.id)):
             return recent, True
+        if recent is not None:  # its queue lost it (e.g. Redis restarted): never hand it out
+            _fail(recent, "The job was lost from its queue before it ran; a new one was made.")
+    backend.check()  # refuse (503) before recording a job that no queue would hold
     timeout_s = int((timeout or settings.job_time_limit).total_seconds())
     job = Job(
         id=str(uuid.uuid4()),
@@ -75,14 +84,27 @@ def enqueue(
     )
     session.add(job)
     session.flush()
-    backend = get_backend(settings)
 
     # Hand over only after commit: a worker must find the record, and a rolled-back request runs nothing.
     @event.listens_for(session, "after_commit", once=True)
     def _submit(_session: Session) -> None:
-        backend.submit(job.id, queue=queue, timeout_s=timeout_s)
+        try:
+            backend.submit(job.id, queue=queue, timeout_s=timeout_s)
+        except Exception as exc:  # the queue went away since the check: no job may stay "queued"
+            with session_scope(settings.database_url) as other:
+                lost = other.get(Job, job.id)
+                if lost is not None and lost.status == "queued":
+                    _fail(lost, f"The job could not be queued: {exc}")
+            raise UnavailableError(
+                "The job queue cannot be reached right now; nothing was queued. Please retry.",
+                retry_after_s=10,
+            ) from exc
 
     return job, False
+
+
+def _fail(job: Job, reason: str) -> None:
+    job.status, job.ended_at, job.error = "failed", utcnow(), reason
 
 
 def get_job(session: Session, job_id: str) -> Job:
@@ -96,26 +118,69 @@ def get_job(session: Session, job_id: str) -> Job:
     return job
 
 
+# A started job is failed this long after its time limit if nobody recorded its end (its worker
+# died, or hung beyond the queue's own time-out); a worker that died on this host sooner.
+REAP_GRACE = timedelta(seconds=10)
+REAP_INTERVAL_S = 5.0
+
+
 def expire_overdue(session: Session) -> int:
-    """Mark started jobs past their time limit as failed (their worker died or hung)."""
-    now = utcnow()
-    overdue = [
-        job.id
-        for job in session.scalars(sa.select(Job).where(Job.status == "started"))
-        if job.started_at is not None
-        and now - job.started_at > timedelta(seconds=job.timeout_s + 30)
-    ]
-    if overdue:
-        session.execute(
-            sa.update(Job)
-            .where(Job.id.in_(overdue), Job.status == "started")
-            .values(
-                status="failed",
-                ended_at=now,
-                error="The job exceeded its time limit or its worker stopped; it was marked failed.",
+    """Mark started jobs as failed when their time limit (plus ``REAP_GRACE``) has passed, or
+    when the process running them on this host is gone."""
+    now, host = utcnow(), socket.gethostname()
+    overdue, dead = [], []
+    for job in session.scalars(sa.select(Job).where(Job.status == "started")):
+        limit = timedelta(seconds=job.timeout_s) + REAP_GRACE
+        pid = _local_pid(job.worker, host)
+        if job.started_at is not None and now - job.started_at > limit:
+            overdue.append(job.id)
+        elif pid is not None and pid != os.getpid() and not _alive(pid):
+            dead.append(job.id)
+    for ids, reason in (
+        (overdue, "The job exceeded its time limit or its worker stopped; it was marked failed."),
+        (dead, "The process running this job stopped; the job was marked failed."),
+    ):
+        if ids:
+            session.execute(
+                sa.update(Job)
+                .where(Job.id.in_(ids), Job.status == "started")
+                .values(status="failed", ended_at=now, error=reason)
             )
-        )
-    return len(overdue)
+    return len(overdue) + len(dead)
+
+
+def _local_pid(worker: str | None, host: str) -> int | None:
+    """The pid of a worker named ``<kind>:<host>:<pid>`` on this host, else None."""
+    kind, _, rest = (worker or "").partition(":")
+    name, _, pid = rest.rpartition(":")
+    return int(pid) if kind and name == host and pid.isascii() and pid.isdigit() else None
+
+
+class Reaper:
+    """A daemon thread failing overdue and orphaned jobs every ``REAP_INTERVAL_S``, polled or
+    not (run by every server and worker process; running it twice is harmless)."""
+
+    def __init__(self, database_url: str, interval_s: float = REAP_INTERVAL_S) -> None:
+        self.database_url = database_url
+        self.interval_s = interval_s
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="gridflex-reaper", daemon=True)
+
+    def start(self) -> Reaper:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self.stopped.wait(self.interval_s):
+            try:
+                with session_scope(self.database_url) as session:
+                    expire_overdue(session)
+            except Exception:  # the database may be down for a while: try again next round
+                logger.warning("job reaper: could not check jobs", exc_info=True)
 
 
 def recover_embedded(session: Session, settings: Settings) -> int:

@@ -9,6 +9,7 @@ or extensive (summed, split).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ from gridflex.store.models import Sensor
 from gridflex.timing import format_duration
 from gridflex.units import parse_unit
 
+# No measured or planned quantity comes near this; beyond it, sums over a sensor's values overflow.
+MAX_VALUE = 1e100
 US = 1_000_000
 DAY_US = 86_400 * US
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,8 +42,18 @@ def to_us(moment: datetime) -> int:
 
 
 def from_us(moment_us: int, timezone: str | None = None) -> datetime:
-    stamp = pd.Timestamp(int(moment_us), unit="us", tz="UTC")
-    return (stamp.tz_convert(timezone) if timezone else stamp).to_pydatetime()
+    """An instant (µs since the epoch) as an aware datetime, in ``timezone`` if given.
+
+    Instants beyond what datetime holds (data stored before moments were bounded) are
+    clamped to its limits, so that reading them never fails.
+    """
+    try:
+        moment = EPOCH + timedelta(microseconds=int(moment_us))
+        return moment.astimezone(ZoneInfo(timezone)) if timezone else moment
+    except OverflowError:
+        return (
+            datetime.max.replace(tzinfo=UTC) if moment_us > 0 else datetime.min.replace(tzinfo=UTC)
+        )
 
 
 def is_extensive(unit: str) -> bool:
@@ -112,6 +125,17 @@ def check_alignment(
             f"{field} {moment.isoformat()} is not aligned to the resolution of {format_duration(resolution)} "
             f"(e.g. {suggestion} is).",
             field=field,
+        )
+
+
+def check_magnitudes(values: np.ndarray) -> None:
+    """Refuse values the store could not sum (NaN means "no value" and passes)."""
+    too_big = np.abs(values) > MAX_VALUE
+    if too_big.any():
+        i = int(np.flatnonzero(too_big)[0])
+        raise ValidationError(
+            f"Value {float(values[i])!r} is not a finite number within ±{MAX_VALUE:g}.",
+            field="values",
         )
 
 

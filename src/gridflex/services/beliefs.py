@@ -26,6 +26,7 @@ from gridflex.errors import ConflictError, InvalidReplacementError, ValidationEr
 from gridflex.services import audit
 from gridflex.services.belief_checks import (  # noqa: F401 - part of this module's interface
     check_alignment,
+    check_magnitudes,
     check_signs,
     from_us,
     is_extensive,
@@ -86,7 +87,12 @@ class Series:
 
 
 def write_beliefs(
-    session: Session, sensor: Sensor, source: DataSource, frame: BeliefFrame
+    session: Session,
+    sensor: Sensor,
+    source: DataSource,
+    frame: BeliefFrame,
+    *,
+    retry_race: bool = True,
 ) -> WriteResult:
     """Store what is new; refuse (and store nothing) if a belief would be replaced by another value.
 
@@ -134,8 +140,13 @@ def write_beliefs(
         rows["belief_horizon_us"] = known - belief_times[keep]
         rows["event_value"] = values[keep]
         try:
-            q.insert(session, rows)
+            with session.begin_nested():  # a savepoint: a lost race undoes only this insert
+                q.insert(session, rows)
         except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
+            # Another request stored beliefs with the same key and committed first: decide
+            # again against what it stored (the same values: nothing new; others: refused).
+            if retry_race:
+                return write_beliefs(session, sensor, source, frame, retry_race=False)
             raise ConflictError(
                 "Another request stored beliefs with the same event, belief time and source at the same "
                 "moment; nothing of this request was stored. Please retry."
@@ -156,6 +167,7 @@ def _normalised(frame: BeliefFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         ),
         (n,),
     )
+    check_magnitudes(values)
     present = ~np.isnan(values)
     starts, values, belief_times, probs = (
         starts[present],

@@ -59,7 +59,7 @@ def posting_source(session: Session, user: User, named: int | str | None) -> Dat
     if named is None or str(named).strip() == str(own.id):
         return own
     text = str(named).strip()
-    source = session.get(DataSource, int(text)) if text.isdigit() else None
+    source = session.get(DataSource, int(text)) if text.isascii() and text.isdigit() else None
     if source is None:
         raise ValidationError(
             f"Unknown data source {named!r} (give a data source id).", field="source"
@@ -81,7 +81,7 @@ def resolve_sources(session: Session, keys: Sequence[str | int]) -> list[int]:
     for key in keys:
         text = str(key).strip()
         conditions = [DataSource.name == text, DataSource.type == text]
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             conditions.append(DataSource.id == int(text))
         found = set(session.scalars(sa.select(DataSource.id).where(sa.or_(*conditions))))
         if text in ACCOUNT_ROLE_NAMES:

@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from gridflex.errors import ValidationError
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -29,8 +31,31 @@ NAMING_CONVENTION = {
 }
 
 
+INT32_MAX = 2**31 - 1
+
+
+class Int32(sa.types.TypeDecorator[int]):
+    """INTEGER on both backends, refusing numbers it cannot hold before the database does.
+
+    Ids come from requests (paths, queries, bodies, nested flex-models); PostgreSQL answers
+    an error for one beyond 32 bits and SQLite for one beyond 64. Here such a value is a
+    ``ValidationError`` (-> 422) wherever it is bound: a lookup, a filter, an insert.
+    """
+
+    impl = sa.Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Any) -> int | None:
+        if value is not None and not -INT32_MAX - 1 <= value <= INT32_MAX:
+            raise ValidationError(
+                f"{value} is out of range for an id or a count (at most {INT32_MAX})."
+            )
+        return value
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {int: Int32}
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

@@ -63,4 +63,6 @@ def read_health(session: SessionDep, settings: SettingsDep) -> JSON:
             status["database_redis"] = False
     ready = all(status.values())
     status["status"] = 200 if ready else 503
-    return JSON(status, status_code=200 if ready else 503)
+    return JSON(
+        status, status_code=200 if ready else 503, headers=None if ready else {"Retry-After": "5"}
+    )

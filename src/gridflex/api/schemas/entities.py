@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from gridflex.api.schemas.fields import Duration, JsonList, JsonObject
+from gridflex.api.schemas.fields import Duration, Id, JsonList, JsonObject, without_nul
 from gridflex.engines.beliefs.knowledge import validate_knowledge_horizon
 from gridflex.store.models import Account, Asset, AuditLog, Sensor, User
 from gridflex.timing import format_duration
@@ -43,15 +43,17 @@ def refuse_null(*fields: str) -> Any:
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    _no_nul = field_validator("*", mode="before")(without_nul)
+
 
 class AccountUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     primary_color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     secondary_color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     logo_url: str | None = Field(None, max_length=255)
-    consultancy_account_id: int | None = None
+    consultancy_account_id: Id | None = None
     attributes: JsonObject | None = None
-    id: int | None = Field(None, description="read-only: refused")
+    id: Id | None = Field(None, description="read-only: refused")
 
     _not_null = refuse_null("name", "attributes")
 
@@ -59,7 +61,7 @@ class AccountUpdate(Strict):
 class UserCreate(Strict):
     email: EmailStr
     username: str = Field(min_length=1, max_length=255)
-    account_id: int
+    account_id: Id
     password: str | None = Field(None, min_length=8)
     timezone: str = "Europe/Amsterdam"
     active: bool = True
@@ -75,8 +77,8 @@ class UserUpdate(Strict):
     active: bool | None = None
     flexmeasures_roles: list[int | str] | None = Field(None, description="role ids or names")
     roles: list[int | str] | None = None
-    id: int | None = Field(None, description="read-only: refused")
-    account_id: int | None = Field(None, description="read-only: refused")
+    id: Id | None = Field(None, description="read-only: refused")
+    account_id: Id | None = Field(None, description="read-only: refused")
 
     _tz = field_validator("timezone")(_check_timezone)
     _not_null = refuse_null("email", "username", "timezone", "active")
@@ -84,9 +86,9 @@ class UserUpdate(Strict):
 
 class AssetCreate(Strict):
     name: str = Field(min_length=1, max_length=255)
-    generic_asset_type_id: int
-    account_id: int | None = None
-    parent_asset_id: int | None = None
+    generic_asset_type_id: Id
+    account_id: Id | None = None
+    parent_asset_id: Id | None = None
     description: str | None = Field(None, max_length=255)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
@@ -100,8 +102,8 @@ class AssetCreate(Strict):
 
 class AssetUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=255)
-    generic_asset_type_id: int | None = None
-    parent_asset_id: int | None = None
+    generic_asset_type_id: Id | None = None
+    parent_asset_id: Id | None = None
     description: str | None = Field(None, max_length=255)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
@@ -111,8 +113,8 @@ class AssetUpdate(Strict):
     flex_model: JsonObject | None = None
     sensors_to_show: JsonList | None = None
     sensors_to_show_as_kpis: JsonList | None = None
-    id: int | None = Field(None, description="read-only: refused")
-    account_id: int | None = Field(None, description="read-only: refused")
+    id: Id | None = Field(None, description="read-only: refused")
+    account_id: Id | None = Field(None, description="read-only: refused")
 
     _not_null = refuse_null(
         "name",
@@ -129,7 +131,7 @@ class SensorCreate(Strict):
     name: str = Field(min_length=1, max_length=255)
     unit: str = Field("", max_length=80)
     event_resolution: Duration
-    generic_asset_id: int
+    generic_asset_id: Id
     timezone: str = "UTC"
     knowledge_horizon: JsonObject | None = None
     attributes: JsonObject = Field(default_factory=dict)
@@ -144,8 +146,8 @@ class SensorUpdate(Strict):
     timezone: str | None = None
     knowledge_horizon: JsonObject | None = None
     attributes: JsonObject | None = None
-    id: int | None = Field(None, description="read-only: refused")
-    generic_asset_id: int | None = Field(None, description="read-only: refused")
+    id: Id | None = Field(None, description="read-only: refused")
+    generic_asset_id: Id | None = Field(None, description="read-only: refused")
     entity_address: str | None = Field(None, description="read-only: refused")
 
     _tz = field_validator("timezone")(_check_timezone)

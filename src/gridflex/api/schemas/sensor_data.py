@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from gridflex.errors import ValidationError
+from gridflex.services.belief_checks import MAX_VALUE
 from gridflex.timing import parse_datetime, parse_duration
 
 
@@ -81,10 +82,17 @@ class SensorDataPost(Timing):
             raise ValueError("values must contain at least one value.")
         for i, value in enumerate(values):
             kind = type(value)
-            if kind is float:
-                if not math.isfinite(value):
-                    raise ValueError(f"values[{i}] = {value!r} is not a finite number.")
-            elif kind is not int and value is not None:
+            if kind is float or kind is int:
+                # an int compares exactly, however long; float() of a 400-digit one overflows
+                finite = kind is int or math.isfinite(value)
+                if not (finite and -MAX_VALUE <= value <= MAX_VALUE):
+                    shown = (
+                        f"{value!r}" if kind is float else f"an integer of {len(str(value))} digits"
+                    )
+                    raise ValueError(
+                        f"values[{i}] = {shown} is not a finite number within ±{MAX_VALUE:g}."
+                    )
+            elif value is not None:
                 raise ValueError(f"values[{i}] = {value!r} is not a valid number.")
         return values
 

@@ -141,7 +141,7 @@ def resolve_connection(
             asset = session.get(Asset, int(match["asset"]))
             if asset is not None and asset.account_id != int(match["owner"]):
                 asset = None
-        elif body.isdigit():
+        elif body.isascii() and body.isdigit():
             asset = session.get(Asset, int(body))
         elif local is not None:
             raise LegacyError(

@@ -214,7 +214,7 @@ def resolve_sources(session: Session, keys: list[str]) -> list[int]:
     """Source ids for v1 source selectors: user ids (``"42"``), USEF roles (``"MDC"``), source names or types."""
     ids: set[int] = set()
     for key in keys:
-        if key.isdigit():
+        if key.isascii() and key.isdigit():
             if session.get(User, int(key)) is None:
                 raise LegacyError(
                     "INVALID_SOURCE", f"Source {key!r}: there is no user {key}.", field="sources"

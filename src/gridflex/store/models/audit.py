@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridflex.store.base import Base, UTCDateTime
+from gridflex.store.base import Base, Int32, UTCDateTime
 from gridflex.timing import utcnow
 
 
@@ -28,4 +28,4 @@ class AuditLog(Base):
         sa.ForeignKey("account.id", ondelete="SET NULL"), index=True
     )
     # No foreign key: the history of a deleted asset stays readable.
-    affected_asset_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    affected_asset_id: Mapped[int | None] = mapped_column(Int32, index=True)

@@ -17,16 +17,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridflex.store.base import Base
+from gridflex.store.base import Base, Int32
 
 
 class Belief(Base):
     __tablename__ = "belief"
 
-    sensor_id: Mapped[int] = mapped_column(sa.Integer)  # -> sensor.id
+    sensor_id: Mapped[int] = mapped_column(Int32)  # -> sensor.id
     event_start_us: Mapped[int] = mapped_column(sa.BigInteger)
     belief_time_us: Mapped[int] = mapped_column(sa.BigInteger)
-    source_id: Mapped[int] = mapped_column(sa.Integer)  # -> data_source.id
+    source_id: Mapped[int] = mapped_column(Int32)  # -> data_source.id
     cumulative_probability: Mapped[float] = mapped_column(sa.Float, default=0.5)
     # knowledge time - belief time: positive for forecasts, negative after the fact.
     belief_horizon_us: Mapped[int] = mapped_column(sa.BigInteger)

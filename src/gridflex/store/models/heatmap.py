@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridflex.store.base import Base, UTCDateTime
+from gridflex.store.base import Base, Int32, UTCDateTime
 from gridflex.timing import utcnow
 
 
@@ -37,11 +37,11 @@ class HeatmapDataset(Base):
     content_sha256: Mapped[str] = mapped_column(sa.String(64))
     # The same dataset as GeoJSON, rendered once when published (the other full-dataset answer).
     geojson: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
-    substation_count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    circuit_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    substation_count: Mapped[int] = mapped_column(Int32, default=0)
+    circuit_count: Mapped[int] = mapped_column(Int32, default=0)
     # Who published it; the record outlives the account (then NULL).
     account_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("account.id", ondelete="SET NULL"), index=True
     )
-    user_id: Mapped[int | None] = mapped_column(sa.Integer)
+    user_id: Mapped[int | None] = mapped_column(Int32)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

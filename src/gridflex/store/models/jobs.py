@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridflex.store.base import Base, UTCDateTime
+from gridflex.store.base import Base, Int32, UTCDateTime
 from gridflex.timing import utcnow
 
 JOB_STATUSES = ("queued", "started", "finished", "failed")
@@ -29,12 +29,12 @@ class Job(Base):
     result: Mapped[Any | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)
     # What the job is about; no foreign keys, so the history outlives deleted assets.
-    asset_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
-    sensor_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
-    account_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    asset_id: Mapped[int | None] = mapped_column(Int32, index=True)
+    sensor_id: Mapped[int | None] = mapped_column(Int32, index=True)
+    account_id: Mapped[int | None] = mapped_column(Int32, index=True)
     # Hash of queue, function and arguments: identical triggers reuse a recent job.
     metadata_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
-    timeout_s: Mapped[int] = mapped_column(sa.Integer, default=600)
+    timeout_s: Mapped[int] = mapped_column(Int32, default=600)
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gridflex.store.base import Base, UTCDateTime
+from gridflex.store.base import Base, Int32, UTCDateTime
 from gridflex.store.models.assets import Asset
 from gridflex.timing import utcnow
 
@@ -20,7 +20,7 @@ class Sensor(Base):
     name: Mapped[str] = mapped_column(sa.String(255))
     unit: Mapped[str] = mapped_column(sa.String(80), default="")
     # Whole seconds; 0 = instantaneous events.
-    event_resolution_s: Mapped[int] = mapped_column(sa.Integer, default=0)
+    event_resolution_s: Mapped[int] = mapped_column(Int32, default=0)
     timezone: Mapped[str] = mapped_column(sa.String(80), default="UTC")
     # How knowledge time follows from an event, e.g. {"fnc": "ex_post", "horizon": "PT0H"}
     # or {"fnc": "x_days_ago_at_y_oclock", "x": 1, "y": 12, "z": "Europe/Amsterdam"}.

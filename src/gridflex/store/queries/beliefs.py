@@ -277,10 +277,13 @@ def stats_per_source(
             "event_start_us, belief_time_us, event_value, ROW_NUMBER() OVER (PARTITION BY source_id, "
             f"event_start_us ORDER BY {order}) AS rank FROM belief WHERE {where}) WHERE rank = 1"
         )
+    # PostgreSQL refuses a float8 sum that overflows; a numeric sum never does (float() of the
+    # result is then inf). SQLite's float sum already gives inf.
+    exact = "::numeric" if is_postgres(session) else ""
     sql = (
         "SELECT source_id, MIN(event_start_us), MAX(event_start_us), MAX(belief_time_us), "
-        "MIN(event_value), MAX(event_value), AVG(event_value), SUM(event_value), COUNT(*) "
-        f"FROM ({picked}) AS picked GROUP BY source_id ORDER BY source_id"
+        f"MIN(event_value), MAX(event_value), AVG(event_value{exact}), SUM(event_value{exact}), "
+        f"COUNT(*) FROM ({picked}) AS picked GROUP BY source_id ORDER BY source_id"
     )
     return rows_of(session, sql, params)  # type: ignore[return-value]
 

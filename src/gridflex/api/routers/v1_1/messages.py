@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gridflex import errors
 from gridflex.api.deps import authenticate, token_from_headers
-from gridflex.api.errors import UNAUTHORIZED_MESSAGE
+from gridflex.api.errors import UNAUTHORIZED_MESSAGE, status_for
 from gridflex.api.responses import JSON
 from gridflex.config import Settings
 from gridflex.services.beliefs import WriteResult
@@ -124,17 +124,8 @@ def answer(session: Session, name: str, work: Callable[[], dict[str, Any]]) -> J
     return JSON({"type": f"{name}Response", **body})
 
 
-# Shared errors -> (HTTP code, v1 status); the first class in the MRO that is listed wins.
-_TABLE: dict[type[errors.GridflexError], tuple[int, str]] = {
-    errors.AuthenticationError: (401, "UNAUTHORIZED"),
-    errors.PermissionDeniedError: (403, "INVALID_SENDER"),
-    errors.InvalidReplacementError: (403, "INVALID_REPLACEMENT"),
-    errors.ConflictError: (409, "CONFLICT"),
-    errors.UnitError: (400, "INVALID_UNIT"),
-    errors.ResolutionError: (400, "INVALID_RESOLUTION"),
-    errors.NotFoundError: (400, "UNRECOGNIZED_CONNECTION_GROUP"),
-}
-# Other validation errors of the belief store, by the field they name.
+# Validation errors of the shared services that the table answers INVALID_REQUEST, made
+# more precise by the field they name.
 _BY_FIELD = {
     "start": "INVALID_PERIOD",
     "duration": "INVALID_RESOLUTION",
@@ -148,10 +139,9 @@ def rejection(exc: errors.GridflexError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, LegacyError):
         code, status = exc.http_status, exc.status
     else:
-        code, status = next(
-            (_TABLE[cls] for cls in type(exc).__mro__ if cls in _TABLE),
-            (400, _BY_FIELD.get(exc.field or "", "INVALID_REQUEST")),
-        )
+        code, status = status_for(exc, "v1_1")
+        if status == "INVALID_REQUEST":
+            status = _BY_FIELD.get(exc.field or "", status)
     message = UNAUTHORIZED_MESSAGE if code == 401 else exc.message
     return code, {"result": "Rejected", "status": status, "message": message}
 
