@@ -273,3 +273,67 @@ def test_a_year_of_quarter_hours_in_a_file(client, world):
     res = _upload(client, owned, ("year.csv", _csv(_quarters(values))))
     assert res.status_code == 200, res.text
     assert _values(client, owned, duration="P365D") == values
+
+
+# Files longer than one frame: stored frame by frame (bounded memory), still all-or-nothing.
+
+
+@pytest.fixture
+def small_frames(monkeypatch):
+    from gridflex.services import belief_files
+
+    monkeypatch.setattr(belief_files, "CHUNK_ROWS", 5)
+
+
+def test_a_long_finer_file_is_averaged_across_frame_boundaries(client, world, small_frames):
+    owned = owned_sensor(world)  # 15-minute sensor; the file has 5-minute rows
+    rows = _quarters(list(range(1, 13)), step=timedelta(minutes=5))
+    res = _upload(client, owned, ("meter.csv", _csv(rows)))
+    assert res.status_code == 200, res.text
+    assert _values(client, owned) == [2, 5, 8, 11]
+
+
+def test_a_long_file_keeps_each_events_history_in_one_frame(client, world, settings, small_frames):
+    owned = owned_sensor(world)
+    rows = [
+        (START.isoformat(), 1, (START - timedelta(hours=2)).isoformat()),
+        (START.isoformat(), 2, (START - timedelta(hours=1)).isoformat()),
+    ] * 1 + [
+        ((START + i * timedelta(minutes=15)).isoformat(), 5, START.isoformat()) for i in range(1, 8)
+    ]
+    res = _upload(
+        client, owned, ("history.csv", _csv(rows, ("event_start", "event_value", "belief_time")))
+    )
+    assert res.status_code == 200, res.text
+    assert len(stored(settings, owned.sensor_id)) == 9
+
+
+def test_an_unsorted_long_file_is_refused_and_nothing_is_stored(
+    client, world, settings, small_frames
+):
+    owned = owned_sensor(world)
+    rows = _quarters(list(range(12)))
+    rows[8], rows[2] = rows[2], rows[8]
+    res = _upload(client, owned, ("meter.csv", _csv(rows)))
+    assert res.status_code == 422 and "sorted" in res.text
+    assert len(stored(settings, owned.sensor_id)) == 0
+
+
+def test_a_bad_row_in_a_late_frame_leaves_nothing_stored(client, world, settings, small_frames):
+    owned = owned_sensor(world)
+    rows = _quarters(list(range(12))) + [("2026-11-23T03:00:00+00:00", "oops")]
+    res = _upload(client, owned, ("meter.csv", _csv(rows)))
+    assert res.status_code == 422 and "oops" in res.text
+    assert len(stored(settings, owned.sensor_id)) == 0
+
+
+def test_a_clash_across_frames_is_refused(client, world, settings, small_frames):
+    owned = owned_sensor(world)
+    rows = (
+        _quarters([1, 2, 3, 4])
+        + [_quarters([1, 2, 3, 4])[3][0:1] + (9,)]
+        + _quarters([5, 6, 7], start=START + timedelta(hours=1))
+    )
+    res = _upload(client, owned, ("meter.csv", _csv(rows)))
+    assert res.status_code == 422, res.text
+    assert len(stored(settings, owned.sensor_id)) == 0

@@ -7,10 +7,13 @@ known header the first column holds the event starts and the last the values.
 Timestamps are ISO 8601; timestamps without an offset are read in the sensor's
 timezone (as the reference platform does; Excel cells carry none).
 
-The file is read in chunks of ``CHUNK_ROWS`` rows into compact arrays (16-24
-bytes per row), never as a whole text. Its resolution is the most common step
-between consecutive event starts; it must equal the sensor's, or be a whole
-multiple (upsampled) or a whole divisor (downsampled) of it, as for JSON posts.
+The file is read and stored in frames of about ``CHUNK_ROWS`` rows, never as a
+whole: memory stays bounded whatever the file's size, and the caller's transaction
+keeps the result all-or-nothing. A file longer than one frame must be sorted by event
+start (exports are); a shorter one may come in any order. The file's resolution is the
+most common step between consecutive event starts (of its first frame; later frames
+must agree); it must equal the sensor's, or be a whole multiple (upsampled) or a whole
+divisor (downsampled) of it, as for JSON posts.
 
 Belief times: the file's column if it has one; else, with
 ``belief-time-measured-instantly``, each event's knowledge time (horizon 0);
@@ -42,9 +45,10 @@ from gridflex.services.belief_checks import (
 )
 from gridflex.services.beliefs import BeliefFrame
 from gridflex.store.models import Sensor
+from gridflex.timing import format_duration
 from gridflex.units import convert
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000  # rows per frame: ~10 MB of arrays and cells, whatever the file's size
 FIELD = "uploaded-files"
 _START_NAMES = {
     "event_start",
@@ -69,7 +73,7 @@ class _Columns:
     header: bool
 
 
-def frame_from_file(
+def frames_from_file(
     file: IO[bytes],
     filename: str,
     sensor: Sensor,
@@ -77,8 +81,9 @@ def frame_from_file(
     unit: str | None,
     measured_instantly: bool,
     now: datetime,
-) -> BeliefFrame:
-    """Read one uploaded file into beliefs for ``sensor`` (resampled, converted, with belief times)."""
+) -> Iterator[BeliefFrame]:
+    """Read one uploaded file into frames of beliefs for ``sensor`` (resampled, converted, with
+    belief times), about ``CHUNK_ROWS`` rows each; the beliefs of one event stay in one frame."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension in ("csv", "txt"):
         chunks = _csv_chunks(file)
@@ -92,18 +97,105 @@ def frame_from_file(
         raise ValidationError(
             f"Only CSV and Excel (.xlsx) files are accepted, got {filename!r}.", field=FIELD
         )
-    starts, values, belief_times = _read(chunks, sensor.timezone)
-    if len(starts) == 0:
+    carry, posted, found = _Rows.empty(), None, False
+    for rows, last in _with_last(_parsed(chunks, sensor.timezone)):
+        rows = carry.then(rows)
+        if last and posted is None:  # the whole file in one frame: any order will do
+            rows = rows.sorted()
+        else:
+            rows.check_sorted()
+        step = _file_resolution(rows.starts, sensor)
+        if posted is None:
+            posted = step
+        elif step != posted and len(np.unique(rows.starts)) > 2:
+            raise ValidationError(
+                f"The file's resolution changes from {format_duration(posted)} to "
+                f"{format_duration(step)} near {from_us(rows.starts[0]).isoformat()}.",
+                field=FIELD,
+            )
+        if not last:  # keep the last event (or sensor step) for the next frame: it may go on
+            rows, carry = rows.split_last(_group_keys(sensor, rows.starts, posted))
+        if len(rows.starts):
+            found = True
+            yield _to_sensor(
+                sensor,
+                rows.starts,
+                rows.values,
+                rows.beliefs,
+                posted=posted,
+                unit=unit or sensor.unit,
+                measured_instantly=measured_instantly,
+                now=now,
+            )
+    if not found:
         raise ValidationError("The file holds no values.", field=FIELD)
-    return _to_sensor(
-        sensor,
-        starts,
-        values,
-        belief_times,
-        unit=unit or sensor.unit,
-        measured_instantly=measured_instantly,
-        now=now,
-    )
+
+
+@dataclass
+class _Rows:
+    """Parsed rows of a file: event starts and belief times [µs], values; NaN values dropped."""
+
+    starts: np.ndarray
+    values: np.ndarray
+    beliefs: np.ndarray | None
+
+    @classmethod
+    def empty(cls) -> _Rows:
+        return cls(np.empty(0, dtype=np.int64), np.empty(0), None)
+
+    def then(self, other: _Rows) -> _Rows:
+        if not len(self.starts):
+            return other
+        beliefs = None if other.beliefs is None else np.concatenate([self.beliefs, other.beliefs])  # type: ignore[list-item]
+        return _Rows(
+            np.concatenate([self.starts, other.starts]),
+            np.concatenate([self.values, other.values]),
+            beliefs,
+        )
+
+    def take(self, index: Any) -> _Rows:
+        return _Rows(
+            self.starts[index],
+            self.values[index],
+            None if self.beliefs is None else self.beliefs[index],
+        )
+
+    def sorted(self) -> _Rows:
+        return self.take(np.argsort(self.starts, kind="stable"))
+
+    def check_sorted(self) -> None:
+        back = np.flatnonzero(np.diff(self.starts) < 0)
+        if len(back):
+            raise ValidationError(
+                f"Event start {from_us(self.starts[back[0] + 1]).isoformat()} comes after a later "
+                f"one; a file of more than {CHUNK_ROWS} rows must be sorted by event start.",
+                field=FIELD,
+            )
+
+    def split_last(self, keys: np.ndarray) -> tuple[_Rows, _Rows]:
+        """(rows before the last key's rows, the last key's rows); keys ascend."""
+        cut = int(np.searchsorted(keys, keys[-1])) if len(keys) else 0
+        return self.take(slice(0, cut)), self.take(slice(cut, None))
+
+
+def _with_last(items: Iterator[_Rows]) -> Iterator[tuple[_Rows, bool]]:
+    """Each item with whether it is the last one."""
+    previous: _Rows | None = None
+    for item in items:
+        if previous is not None:
+            yield previous, False
+        previous = item
+    if previous is not None:
+        yield previous, True
+
+
+def _group_keys(sensor: Sensor, starts: np.ndarray, posted: timedelta) -> np.ndarray:
+    """Rows with the same key end up in one belief of the sensor (one event, or one sensor
+    step that finer rows are averaged or summed into): a frame never splits them."""
+    step = td_us(sensor.event_resolution)
+    if step <= 0 or posted >= sensor.event_resolution:
+        return starts
+    return _buckets(sensor, starts)
 
 
 def _csv_chunks(file: IO[bytes]) -> Iterator[tuple[pd.DataFrame, int]]:
@@ -176,11 +268,9 @@ def _cell_text(cell: Any) -> str:
     return cell.isoformat() if isinstance(cell, datetime) else str(cell)
 
 
-def _read(
-    chunks: Iterator[tuple[pd.DataFrame, int]], timezone: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _parsed(chunks: Iterator[tuple[pd.DataFrame, int]], timezone: str) -> Iterator[_Rows]:
+    """The rows of each chunk of cells, parsed (header found in the first chunk)."""
     columns: _Columns | None = None
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
     for chunk, line in chunks:
         if columns is None:
             columns = _columns(chunk)
@@ -188,21 +278,14 @@ def _read(
                 chunk, line = chunk.iloc[1:], line + 1
         if chunk.shape[1] <= max(columns.start, columns.value, columns.belief or 0):
             raise ValidationError(f"Row {line} has too few columns.", field=FIELD)
-        starts = _times(chunk.iloc[:, columns.start], timezone, "event start", line)
-        values = _values(chunk.iloc[:, columns.value], line)
-        beliefs = (
+        rows = _Rows(
+            _times(chunk.iloc[:, columns.start], timezone, "event start", line),
+            _values(chunk.iloc[:, columns.value], line),
             None
             if columns.belief is None
-            else _times(chunk.iloc[:, columns.belief], timezone, "belief time", line)
+            else _times(chunk.iloc[:, columns.belief], timezone, "belief time", line),
         )
-        parts.append((starts, values, beliefs))
-    if not parts:
-        return np.empty(0, dtype=np.int64), np.empty(0), None
-    starts = np.concatenate([p[0] for p in parts])
-    values = np.concatenate([p[1] for p in parts])
-    beliefs = None if parts[0][2] is None else np.concatenate([p[2] for p in parts])  # type: ignore[misc]
-    present = ~np.isnan(values)
-    return starts[present], values[present], None if beliefs is None else beliefs[present]
+        yield rows.take(~np.isnan(rows.values))
 
 
 def _columns(chunk: pd.DataFrame) -> _Columns:
@@ -290,15 +373,12 @@ def _to_sensor(
     values: np.ndarray,
     belief_times: np.ndarray | None,
     *,
+    posted: timedelta,
     unit: str,
     measured_instantly: bool,
     now: datetime,
 ) -> BeliefFrame:
-    order = np.argsort(starts, kind="stable")
-    starts, values = starts[order], values[order]
-    belief_times = None if belief_times is None else belief_times[order]
     required = sensor.event_resolution
-    posted = _file_resolution(starts, sensor)
     try:
         kind, factor = resolution_factor(posted, required)
     except ValidationError as exc:
@@ -346,15 +426,7 @@ def _downsample(
     extensive: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Mean (intensive) or complete sum (extensive) per sensor step and belief time."""
-    step = td_us(sensor.event_resolution)
-    utc = pd.DatetimeIndex(starts.astype("datetime64[us]")).tz_localize("UTC")
-    local = (
-        utc.tz_convert(sensor.timezone)
-        .tz_localize(None)
-        .values.astype("datetime64[us]")
-        .astype(np.int64)
-    )
-    buckets = starts - (local % step if step <= 86_400_000_000 else 0)
+    buckets = _buckets(sensor, starts)
     frame = pd.DataFrame(
         {"s": buckets, "b": 0 if belief_times is None else belief_times, "v": values}
     )
@@ -368,3 +440,16 @@ def _downsample(
     s = out.index.get_level_values("s").to_numpy(dtype=np.int64)
     b = out.index.get_level_values("b").to_numpy(dtype=np.int64)
     return s, out.to_numpy(dtype=float), None if belief_times is None else b
+
+
+def _buckets(sensor: Sensor, starts: np.ndarray) -> np.ndarray:
+    """The start of the sensor step (on its local grid) each event start falls in [µs]."""
+    step = td_us(sensor.event_resolution)
+    utc = pd.DatetimeIndex(starts.astype("datetime64[us]")).tz_localize("UTC")
+    local = (
+        utc.tz_convert(sensor.timezone)
+        .tz_localize(None)
+        .values.astype("datetime64[us]")
+        .astype(np.int64)
+    )
+    return starts - (local % step if step <= 86_400_000_000 else 0)

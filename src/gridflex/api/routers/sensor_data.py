@@ -340,20 +340,20 @@ def _ingest(
         stored = known = 0
         for i, upload in enumerate(files):
             try:
-                frame = belief_files.frame_from_file(
+                for frame in belief_files.frames_from_file(
                     upload.file,
                     upload.filename or "",
                     sensor,
                     unit=unit,
                     measured_instantly=measured_instantly,
                     now=now,
-                )
-                result = beliefs.write_beliefs(session, sensor, source, frame)
+                ):
+                    result = beliefs.write_beliefs(session, sensor, source, frame)
+                    stored, known = stored + result.stored, known + result.already_known
             except ValidationError as exc:
                 raise ValidationError(
                     f"{upload.filename or f'file {i}'}: {exc.message}", field="uploaded-files"
                 ) from None
-            stored, known = stored + result.stored, known + result.already_known
     return _answer(beliefs.WriteResult(stored, known))
 
 
