@@ -24,39 +24,67 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pint
 
 from gridflex.errors import UnitError
 
-ureg = pint.UnitRegistry(
-    preprocessors=[
-        lambda s: s.replace("³", "**3").replace("²", "**2"),
-        lambda s: s.replace("€", "EUR"),
-    ],
-    autoconvert_offset_to_baseunit=True,
-)
-ureg.define("VA = W")  # see the policy above
-ureg.define("var = VA = VAr")  # reactive power, for apparent-power arithmetic (sqrt(P² + Q²))
-for _code in ("EUR", "USD", "GBP", "KRW", "JPY", "CHF", "AUD", "CAD", "SEK", "NOK", "DKK", "PLN"):
-    ureg.define(f"{_code} = [currency_{_code}]")
-ureg.define("gCO2eq = [emissions]")
-ureg.define("kgCO2eq = 1000 * gCO2eq")
-ureg.define("tCO2eq = 1000000 * gCO2eq")
-ureg.define("gCO2 = gCO2eq")
-ureg.define("kgCO2 = kgCO2eq")
-ureg.define("tCO2 = tCO2eq")
-Q_ = ureg.Quantity
+if TYPE_CHECKING:
+    import pint
 
 _QUANTITY = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*)$")
-_ENERGY = ureg.parse_units("J").dimensionality
-_POWER = ureg.parse_units("W").dimensionality
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The registry, built on first use: building it costs a few hundred milliseconds that
+    commands and server processes not touching units should not pay at start-up."""
+    import pint
+
+    ureg = pint.UnitRegistry(
+        preprocessors=[
+            lambda s: s.replace("³", "**3").replace("²", "**2"),
+            lambda s: s.replace("€", "EUR"),
+        ],
+        autoconvert_offset_to_baseunit=True,
+    )
+    ureg.define("VA = W")  # see the policy above
+    ureg.define("var = VA = VAr")  # reactive power, for apparent-power arithmetic (sqrt(P² + Q²))
+    for code in (
+        "EUR",
+        "USD",
+        "GBP",
+        "KRW",
+        "JPY",
+        "CHF",
+        "AUD",
+        "CAD",
+        "SEK",
+        "NOK",
+        "DKK",
+        "PLN",
+    ):
+        ureg.define(f"{code} = [currency_{code}]")
+    ureg.define("gCO2eq = [emissions]")
+    ureg.define("kgCO2eq = 1000 * gCO2eq")
+    ureg.define("tCO2eq = 1000000 * gCO2eq")
+    ureg.define("gCO2 = gCO2eq")
+    ureg.define("kgCO2 = kgCO2eq")
+    ureg.define("tCO2 = tCO2eq")
+    return ureg
+
+
+@lru_cache(maxsize=16)
+def dimensionality(unit: str) -> Any:
+    """The dimensionality of a unit (e.g. of "J" for energy, "W" for power)."""
+    return parse_unit(unit).dimensionality
 
 
 @lru_cache(maxsize=1024)
 def parse_unit(unit: str) -> pint.Unit:
     """Parse a unit string; an empty string means dimensionless."""
+    ureg = registry()
     text = (unit or "").strip()
     if text in ("", "dimensionless", "-"):
         return ureg.dimensionless
@@ -68,11 +96,11 @@ def parse_unit(unit: str) -> pint.Unit:
 
 def is_energy_unit(unit: str) -> bool:
     """Energy-like (extensive per event) units are split when upsampled and summed when downsampled."""
-    return parse_unit(unit).dimensionality == _ENERGY
+    return parse_unit(unit).dimensionality == dimensionality("J")
 
 
 def is_power_unit(unit: str) -> bool:
-    return parse_unit(unit).dimensionality == _POWER
+    return parse_unit(unit).dimensionality == dimensionality("W")
 
 
 def is_convertible(from_unit: str, to_unit: str, *, resolution: timedelta | None = None) -> bool:
@@ -90,16 +118,20 @@ def _hours(resolution: timedelta | None) -> float | None:
 @lru_cache(maxsize=4096)
 def _affine(from_unit: str, to_unit: str, resolution_h: float | None) -> tuple[float, float]:
     """(scale, offset) such that value_to = scale * value_from + offset."""
+    import pint
+
+    ureg = registry()
+    quantity, energy, power = ureg.Quantity, dimensionality("J"), dimensionality("W")
     src, dst = parse_unit(from_unit), parse_unit(to_unit)
     try:
         if src.dimensionality == dst.dimensionality:
-            zero = Q_(0.0, src).to(dst).magnitude
-            one = Q_(1.0, src).to(dst).magnitude
+            zero = quantity(0.0, src).to(dst).magnitude
+            one = quantity(1.0, src).to(dst).magnitude
             return one - zero, zero
-        if resolution_h and src.dimensionality == _POWER and dst.dimensionality == _ENERGY:
-            return Q_(resolution_h, src * ureg.hour).to(dst).magnitude, 0.0
-        if resolution_h and src.dimensionality == _ENERGY and dst.dimensionality == _POWER:
-            return Q_(1.0 / resolution_h, src / ureg.hour).to(dst).magnitude, 0.0
+        if resolution_h and src.dimensionality == power and dst.dimensionality == energy:
+            return quantity(resolution_h, src * ureg.hour).to(dst).magnitude, 0.0
+        if resolution_h and src.dimensionality == energy and dst.dimensionality == power:
+            return quantity(1.0 / resolution_h, src / ureg.hour).to(dst).magnitude, 0.0
     except pint.DimensionalityError:
         pass
     raise UnitError(f"Unit {from_unit!r} cannot be converted to {to_unit!r}.", field="unit")

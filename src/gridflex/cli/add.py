@@ -8,8 +8,6 @@ import typer
 
 from gridflex.cli.common import console, session, split_list
 from gridflex.errors import ValidationError
-from gridflex.services import accounts, assets, sensors, users
-from gridflex.timing import parse_duration
 
 app = typer.Typer(
     help="Add accounts, users, asset types, assets and sensors.", no_args_is_help=True
@@ -33,6 +31,8 @@ def add_account(
         None, "--consultancy-account", help="id of the consulting account"
     ),
 ) -> None:
+    from gridflex.services import accounts
+
     with session() as db:
         account = accounts.create_account(
             db, name=name, roles=split_list(roles), consultancy_account_id=consultancy_account
@@ -49,6 +49,8 @@ def add_user(
     username: str | None = typer.Option(None, "--username"),
     timezone: str = typer.Option("Europe/Amsterdam", "--timezone"),
 ) -> None:
+    from gridflex.services import users
+
     with session() as db:
         if len(password) < 8:
             raise ValidationError("A password needs at least 8 characters.", field="password")
@@ -68,6 +70,8 @@ def add_user(
 def add_asset_type(
     name: str = typer.Option(..., "--name"), description: str | None = typer.Option(None)
 ) -> None:
+    from gridflex.services import assets
+
     with session() as db:
         asset_type = assets.create_asset_type(db, name=name, description=description)
         console.print(f"Asset type [bold]{asset_type.name}[/bold] created with id {asset_type.id}.")
@@ -90,6 +94,8 @@ def add_asset(
     flex_model: str | None = typer.Option(None, "--flex-model", help="JSON object"),
     sensors_to_show: str | None = typer.Option(None, "--sensors-to-show", help="JSON list"),
 ) -> None:
+    from gridflex.services import assets
+
     with session() as db:
         type_key: int | str = (
             int(asset_type) if asset_type.isascii() and asset_type.isdigit() else asset_type
@@ -126,6 +132,9 @@ def add_sensor(
     ),
     attributes: str | None = typer.Option(None, "--attributes", help="JSON object"),
 ) -> None:
+    from gridflex.services import sensors
+    from gridflex.timing import parse_duration
+
     with session() as db:
         fields = {
             "name": name,

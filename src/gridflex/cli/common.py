@@ -1,20 +1,24 @@
-"""What every CLI command shares: settings, a session, tables, clear errors."""
+"""What every CLI command shares: settings, a session, tables, clear errors.
+
+CLI modules import services, the store and the scientific stack inside their commands,
+not at the top: ``gridflex --help`` and ``gridflex db upgrade`` stay quick.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import ValidationError as SettingsError
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy.orm import Session
 
-from gridflex.config import Settings, get_settings
 from gridflex.errors import GridflexError
-from gridflex.store.base import session_scope
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from gridflex.config import Settings
 
 # soft_wrap: messages stay on one line (a path or a name is never broken over two lines,
 # and piped output stays greppable); tables still fit the terminal.
@@ -22,6 +26,10 @@ console = Console(soft_wrap=True)
 
 
 def settings() -> Settings:
+    from pydantic import ValidationError as SettingsError
+
+    from gridflex.config import get_settings
+
     try:
         return get_settings()
     except SettingsError as exc:
@@ -33,6 +41,8 @@ def settings() -> Settings:
 @contextmanager
 def session() -> Iterator[Session]:
     """A committed-on-success session; domain errors print their message and exit 1."""
+    from gridflex.store.base import session_scope
+
     try:
         with session_scope(settings().database_url) as db:
             yield db
@@ -43,6 +53,8 @@ def session() -> Iterator[Session]:
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from rich.table import Table
+
     table = Table(title=title)
     for column in columns:
         table.add_column(column)

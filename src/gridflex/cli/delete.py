@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gridflex.cli.common import console, session
-from gridflex.errors import NotFoundError
-from gridflex.services import assets, beliefs, sensors
-from gridflex.store.models import User
+from gridflex.cli.common import console, session, split_list
 
 app = typer.Typer(help="Delete users, assets, sensors or sensor data.", no_args_is_help=True)
 
@@ -22,6 +19,8 @@ def delete_asset(
     id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
 ) -> None:
     """Delete an asset with its sub-assets, sensors and data."""
+    from gridflex.services import assets
+
     with session() as db:
         asset = assets.get_asset(db, id)
         _confirm(f"asset {asset.name} with its children, sensors and data", yes)
@@ -33,6 +32,9 @@ def delete_asset(
 def delete_sensor(
     id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
 ) -> None:
+    """Delete a sensor and its data."""
+    from gridflex.services import sensors
+
     with session() as db:
         sensor = sensors.get_sensor(db, id)
         _confirm(f"sensor {sensor.name} and its data", yes)
@@ -42,12 +44,29 @@ def delete_sensor(
 
 @app.command("sensor-data")
 def delete_sensor_data(
-    id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
+    id: int = typer.Option(..., "--id"),
+    start: str | None = typer.Option(None, "--start", help="events starting at or after"),
+    until: str | None = typer.Option(None, "--until", help="... and ending at or before"),
+    source: str | None = typer.Option(
+        None, "--source", help="source ids or names, comma-separated"
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y"),
 ) -> None:
+    """Delete a sensor's data: all of it, or the beliefs matching the filters (as the API does)."""
+    from gridflex.services import beliefs, sensors, sources
+    from gridflex.timing import parse_datetime
+
     with session() as db:
         sensor = sensors.get_sensor(db, id)
-        _confirm(f"all data of sensor {sensor.name}", yes)
-        count = beliefs.delete_data(db, sensor)
+        filtered = any(x is not None for x in (start, until, source))
+        _confirm(f"{'matching' if filtered else 'all'} data of sensor {sensor.name}", yes)
+        count = beliefs.delete_data(
+            db,
+            sensor,
+            start=parse_datetime(start, field="start") if start else None,
+            until=parse_datetime(until, field="until") if until else None,
+            source_ids=sources.resolve_sources(db, split_list(source)) if source else None,
+        )
     console.print(f"{count} beliefs of sensor {id} deleted.")
 
 
@@ -55,10 +74,11 @@ def delete_sensor_data(
 def delete_user(
     id: int = typer.Option(..., "--id"), yes: bool = typer.Option(False, "--yes", "-y")
 ) -> None:
+    """Delete a user (their data stay, recorded under their data source)."""
+    from gridflex.services import users
+
     with session() as db:
-        user = db.get(User, id)
-        if user is None:
-            raise NotFoundError(f"User {id} not found.")
+        user = users.get_user(db, id)
         _confirm(f"user {user.email}", yes)
-        db.delete(user)
+        users.delete_user(db, user, actor=None)
     console.print(f"User {id} deleted.")

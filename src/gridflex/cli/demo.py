@@ -9,10 +9,6 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gridflex.cli.common import console, session, settings
-from gridflex.demo import world
-from gridflex.security import issue_token
-from gridflex.store import migrate
-from gridflex.store.models import Sensor
 
 
 def demo(
@@ -22,6 +18,11 @@ def demo(
     port: int = typer.Option(8000, "--port"),
 ) -> None:
     """Create (once) and describe the demo world; with --serve, serve it."""
+    from gridflex.demo import world
+    from gridflex.security import issue_token
+    from gridflex.services.sensors import get_sensor
+    from gridflex.store import migrate
+
     os.environ.setdefault("GRIDFLEX_MODE", "demo")  # the demo may use the development secret
     config = settings()
     migrate.upgrade(config.database_url)
@@ -44,8 +45,8 @@ def demo(
                 ),
             )
             parts = world.build_parts(db, report)
-            site = db.get(Sensor, report.sensors.get("site consumption", -1))
-            site_id = site.generic_asset_id if site else None
+            site_sensor = report.sensors.get("site consumption")
+            site_id = get_sensor(db, site_sensor).generic_asset_id if site_sensor else None
             token = issue_token(
                 report.user.id,
                 report.user.token_key,

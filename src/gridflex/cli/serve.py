@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
 from gridflex.cli.common import console, settings
-from gridflex.store import migrate
 
 
 def serve(
@@ -16,6 +14,10 @@ def serve(
     upgrade: bool = typer.Option(True, "--upgrade/--no-upgrade", help="run migrations first"),
 ) -> None:
     """Serve the API (and docs at /api/v3_0/docs)."""
+    import uvicorn
+
+    from gridflex.store import migrate
+
     config = settings()
     if upgrade:
         migrate.upgrade(config.database_url)

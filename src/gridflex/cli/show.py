@@ -1,46 +1,55 @@
-"""``gridflex show``: tables of accounts, users, assets and sensors."""
+"""``gridflex show``: tables of accounts, users, assets and sensors (the operator sees all)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import typer
 
 from gridflex.cli.common import print_table, session
-from gridflex.store.models import Account, Asset, Sensor, User
-from gridflex.timing import format_duration
 
 app = typer.Typer(help="Show accounts, users, assets or sensors as tables.", no_args_is_help=True)
 
 
+def _everything() -> object:
+    from gridflex.store.queries.listing import Page
+
+    return Page(cap=10**9)  # the operator asked for the table: no cap
+
+
 @app.command("accounts")
 def show_accounts() -> None:
+    from gridflex.services import accounts
+
     with session() as db:
         rows = [
             (a.id, a.name, ", ".join(r.name for r in a.account_roles), a.consultancy_account_id)
-            for a in db.scalars(sa.select(Account).order_by(Account.id))
+            for a in accounts.list_accounts(db, None, _everything()).rows
         ]
     print_table("Accounts", ["id", "name", "roles", "consultancy account"], rows)
 
 
 @app.command("users")
 def show_users(account: int | None = typer.Option(None, "--account")) -> None:
+    from gridflex.services import users
+
     with session() as db:
-        stmt = sa.select(User).order_by(User.id)
-        if account is not None:
-            stmt = stmt.where(User.account_id == account)
+        listed = users.list_users(
+            db, None, _everything(), account_id=account, include_inactive=True
+        )
         rows = [
             (u.id, u.email, u.username, u.account_id, ", ".join(u.role_names), u.active)
-            for u in db.scalars(stmt)
+            for u in listed.rows
         ]
     print_table("Users", ["id", "email", "username", "account", "roles", "active"], rows)
 
 
 @app.command("assets")
 def show_assets(account: int | None = typer.Option(None, "--account")) -> None:
+    from gridflex.services import assets
+
     with session() as db:
-        stmt = sa.select(Asset).order_by(Asset.id)
-        if account is not None:
-            stmt = stmt.where(Asset.account_id == account)
+        listed = assets.list_assets(
+            db, None, _everything(), account_id=account, include_public=account is None
+        )
         rows = [
             (
                 a.id,
@@ -51,17 +60,18 @@ def show_assets(account: int | None = typer.Option(None, "--account")) -> None:
                 a.latitude,
                 a.longitude,
             )
-            for a in db.scalars(stmt).unique()
+            for a in listed.rows
         ]
     print_table("Assets", ["id", "name", "type", "account", "parent", "lat", "lon"], rows)
 
 
 @app.command("sensors")
 def show_sensors(asset: int | None = typer.Option(None, "--asset")) -> None:
+    from gridflex.services import sensors
+    from gridflex.timing import format_duration
+
     with session() as db:
-        stmt = sa.select(Sensor).order_by(Sensor.id)
-        if asset is not None:
-            stmt = stmt.where(Sensor.generic_asset_id == asset)
+        listed = sensors.list_sensors(db, None, _everything(), asset_id=asset, subassets=False)
         rows = [
             (
                 s.id,
@@ -71,6 +81,6 @@ def show_sensors(asset: int | None = typer.Option(None, "--asset")) -> None:
                 s.timezone,
                 s.generic_asset_id,
             )
-            for s in db.scalars(stmt).unique()
+            for s in listed.rows
         ]
     print_table("Sensors", ["id", "name", "unit", "resolution", "timezone", "asset"], rows)

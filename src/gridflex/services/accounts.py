@@ -95,6 +95,6 @@ def get_account(session: Session, account_id: int) -> Account:
     return account
 
 
-def list_accounts(session: Session, user: User, page: Page) -> Listed:
-    """The accounts ``user`` may read."""
+def list_accounts(session: Session, user: User | None, page: Page) -> Listed:
+    """The accounts ``user`` may read (all for None: the operator at the command line)."""
     return q.list_accounts(session, page, viewer=user)

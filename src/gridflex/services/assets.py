@@ -150,7 +150,7 @@ def public_assets(session: Session) -> list[Asset]:
 
 def list_assets(
     session: Session,
-    user: User,
+    user: User | None,
     page: Page,
     *,
     account_id: int | None = None,
@@ -161,17 +161,21 @@ def list_assets(
 ) -> Listed:
     """The assets a list route asks for: of ``account_id`` (which ``user`` must read), else of
     every account ``user`` reads (``all_accessible`` or under ``root_id``, public assets
-    included), else of the user's own account; optionally only the tree under ``root_id``."""
+    included), else of the user's own account; optionally only the tree under ``root_id``.
+    ``user=None`` is the operator at the command line, who reads every account."""
     from gridflex.services.accounts import get_account
 
     if root_id is not None:
         root = get_asset(session, root_id)
-        permissions.require(permissions.can_access_asset(user, root, permissions.READ))
+        if user is not None:
+            permissions.require(permissions.can_access_asset(user, root, permissions.READ))
     if account_id is not None:
-        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
+        account = get_account(session, account_id)
+        if user is not None:
+            permissions.require(permissions.can_read_account(user, account))
     elif all_accessible or root_id is not None:
         include_public = True
-    else:
+    elif user is not None:
         account_id = user.account_id
     return q.list_assets(
         session,

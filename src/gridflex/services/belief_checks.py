@@ -17,18 +17,14 @@ import pandas as pd
 from gridflex.errors import ResolutionError, ValidationError
 from gridflex.store.models import Sensor
 from gridflex.timing import format_duration
-from gridflex.units import parse_unit
+from gridflex.units import dimensionality, parse_unit
 
 # No measured or planned quantity comes near this; beyond it, sums over a sensor's values overflow.
 MAX_VALUE = 1e100
 US = 1_000_000
 DAY_US = 86_400 * US
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EXTENSIVE = {
-    parse_unit("J").dimensionality,  # energy: kWh, MWh
-    parse_unit("m**3").dimensionality,  # volume: m³, l
-    parse_unit("kg").dimensionality,  # mass
-}
+_EXTENSIVE = ("J", "m**3", "kg")  # energy (kWh, MWh), volume (m³, l), mass
 
 
 def td_us(delta: timedelta) -> int:
@@ -63,7 +59,7 @@ def is_extensive(unit: str) -> bool:
     are extensive; rates and intensities (kW, EUR/MWh, m³/h, °C, %) are not.
     """
     dims = parse_unit(unit).dimensionality
-    if dims in _EXTENSIVE:
+    if any(dims == dimensionality(kind) for kind in _EXTENSIVE):
         return True
     items = list(dict(dims).items())
     return (

@@ -99,30 +99,35 @@ def get_sensor(session: Session, sensor_id: int) -> Sensor:
 
 def list_sensors(
     session: Session,
-    user: User,
+    user: User | None,
     page: Page,
     *,
     account_id: int | None = None,
     asset_id: int | None = None,
+    subassets: bool = True,
     include_consultancy_clients: bool = False,
     include_public_assets: bool = False,
     unit: str | None = None,
 ) -> Listed:
-    """Sensors of an asset and its sub-assets, else of an account, else of the user's own
-    account (with ``include_consultancy_clients``: of every account the user reads)."""
+    """Sensors of an asset (and its sub-assets), else of an account, else of the user's own
+    account (with ``include_consultancy_clients``: of every account the user reads).
+    ``user=None`` is the operator at the command line, who reads every account."""
     from gridflex.services.accounts import get_account
     from gridflex.services.assets import get_asset
 
     asset_ids = None
     if asset_id is not None:
         asset = get_asset(session, asset_id)
-        permissions.require(permissions.can_access_asset(user, asset, permissions.READ))
+        if user is not None:
+            permissions.require(permissions.can_access_asset(user, asset, permissions.READ))
         if account_id is not None and asset.account_id != account_id:
             raise ValidationError("Set either account_id or asset_id, not both.", field="asset_id")
-        asset_ids = q_assets.tree_ids(session, asset_id)
+        asset_ids = q_assets.tree_ids(session, asset_id) if subassets else [asset_id]
     elif account_id is not None:
-        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
-    elif not include_consultancy_clients:
+        account = get_account(session, account_id)
+        if user is not None:
+            permissions.require(permissions.can_read_account(user, account))
+    elif not include_consultancy_clients and user is not None:
         account_id = user.account_id
     return q.list_sensors(
         session,
@@ -133,8 +138,3 @@ def list_sensors(
         include_public=include_public_assets,
         unit=unit,
     )
-
-
-def list_sensors_of_asset(session: Session, asset: Asset, page: Page) -> Listed:
-    """The sensors of one asset (not of its sub-assets); the caller checked read access."""
-    return q.list_sensors(session, page, viewer=None, asset_ids=[asset.id])

@@ -180,23 +180,22 @@ def login(session: Session, settings: Settings, email: str, password: str) -> tu
 
 def list_users(
     session: Session,
-    user: User,
+    user: User | None,
     page: Page,
     *,
     account_id: int | None = None,
     include_inactive: bool = False,
 ) -> Listed:
-    """The users of ``account_id`` (default: the user's own account), which ``user`` must read."""
+    """The users of ``account_id`` (default: the user's own account), which ``user`` must read;
+    ``user=None`` is the operator at the command line (every account by default)."""
     from gridflex.services.accounts import get_account
 
-    if account_id is not None and account_id != user.account_id:
-        permissions.require(permissions.can_read_account(user, get_account(session, account_id)))
-    return q.list_users(
-        session,
-        page,
-        account_id=user.account_id if account_id is None else account_id,
-        include_inactive=include_inactive,
-    )
+    if user is not None:
+        if account_id is not None and account_id != user.account_id:
+            account = get_account(session, account_id)
+            permissions.require(permissions.can_read_account(user, account))
+        account_id = user.account_id if account_id is None else account_id
+    return q.list_users(session, page, account_id=account_id, include_inactive=include_inactive)
 
 
 ASSET_VIEWS = ("Audit Log", "Context", "Graphs", "Properties", "Status")
@@ -219,3 +218,20 @@ def set_preferences(session: Session, user: User, changes: dict[str, Any]) -> di
         account_id=user.account_id,
     )
     return user.preferences
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"User {user_id} not found.")
+    return user
+
+
+def delete_user(session: Session, user: User, *, actor: User | None) -> None:
+    audit.record(
+        session,
+        f"User {user.username} ({user.email}) deleted",
+        actor=actor,
+        account_id=user.account_id,
+    )
+    session.delete(user)

@@ -185,9 +185,13 @@ def read_asset_auditlog(asset: ReadableAsset, session: SessionDep, query: ListQu
 
 @router.get("/{id}/sensors", summary="Return all sensors under an asset.")
 def read_asset_sensors(
-    asset: ReadableAsset, session: SessionDep, settings: SettingsDep, query: ListQueryDep
+    asset: ReadableAsset,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    query: ListQueryDep,
 ) -> Any:
-    listed = sensors.list_sensors_of_asset(session, asset, query)
+    listed = sensors.list_sensors(session, user, query, asset_id=asset.id, subassets=False)
     return list_answer(listed, query, lambda s: sensor_public(s, settings.entity_host))
 
 

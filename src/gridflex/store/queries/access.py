@@ -30,19 +30,28 @@ def own_and_consulted_account_ids(user: User) -> sa.Select[tuple[int]]:
     return sa.select(Account.id).where(own)
 
 
-def readable_account_ids(user: User) -> sa.Select[tuple[int]] | None:
-    """The ids of the accounts ``user`` may read; None when that is every account."""
-    if permissions.reads_everything(user):
+def readable_account_ids(user: User | None) -> sa.Select[tuple[int]] | None:
+    """The ids of the accounts ``user`` may read; None when that is every account (also for
+    ``user=None``: the operator at the command line)."""
+    if user is None or permissions.reads_everything(user):
         return None
     return own_and_consulted_account_ids(user)
 
 
 def in_readable_accounts(
-    user: User, account_id: Any, *, include_public: bool = False, consulted_only: bool = False
+    user: User | None,
+    account_id: Any,
+    *,
+    include_public: bool = False,
+    consulted_only: bool = False,
 ) -> sa.ColumnElement[bool]:
     """``account_id`` (a column) names an account ``user`` may read (or none, with
     ``include_public``: public rows are readable by every user). ``consulted_only``: only
     the user's own and consulted accounts, also for admins."""
-    ids = own_and_consulted_account_ids(user) if consulted_only else readable_account_ids(user)
+    ids = (
+        own_and_consulted_account_ids(user)
+        if consulted_only and user is not None
+        else readable_account_ids(user)
+    )
     scope: sa.ColumnElement[bool] = account_id.is_not(None) if ids is None else account_id.in_(ids)
     return sa.or_(scope, account_id.is_(None)) if include_public else scope

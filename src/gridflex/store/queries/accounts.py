@@ -10,8 +10,8 @@ from gridflex.store.queries.access import in_readable_accounts
 from gridflex.store.queries.listing import Listed, Page, list_rows
 
 
-def list_accounts(session: Session, page: Page, *, viewer: User) -> Listed:
-    """The accounts ``viewer`` may read."""
+def list_accounts(session: Session, page: Page, *, viewer: User | None) -> Listed:
+    """The accounts ``viewer`` may read (all for None: the operator at the command line)."""
     return list_rows(
         session,
         sa.select(Account).where(in_readable_accounts(viewer, Account.id)),

@@ -53,13 +53,14 @@ def list_assets(
     session: Session,
     page: Page,
     *,
-    viewer: User,
+    viewer: User | None,
     account_id: int | None = None,
     include_public: bool = False,
     root_id: int | None = None,
     max_depth: int | None = None,
 ) -> Listed:
-    """Assets of ``account_id`` (None: of every account ``viewer`` may read), optionally with
+    """Assets of ``account_id`` (None: of every account ``viewer`` may read; all accounts for
+    ``viewer=None``, the operator at the command line), optionally with
     the public ones, optionally only the tree under ``root_id`` to ``max_depth`` generations
     (without a root, ``max_depth`` counts from the top-level assets)."""
     if account_id is not None:

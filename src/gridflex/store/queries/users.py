@@ -10,10 +10,12 @@ from gridflex.store.queries.listing import Listed, Page, list_rows
 
 
 def list_users(
-    session: Session, page: Page, *, account_id: int, include_inactive: bool = False
+    session: Session, page: Page, *, account_id: int | None, include_inactive: bool = False
 ) -> Listed:
-    """The users of one account (active ones only, unless ``include_inactive``)."""
-    stmt = sa.select(User).where(User.account_id == account_id)
+    """The users of one account (of all for None), active ones only unless ``include_inactive``."""
+    stmt = sa.select(User)
+    if account_id is not None:
+        stmt = stmt.where(User.account_id == account_id)
     if not include_inactive:
         stmt = stmt.where(User.active.is_(True))
     return list_rows(
