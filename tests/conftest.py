@@ -110,7 +110,10 @@ def db(database_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(db: str) -> Settings:
-    return Settings(mode="test", database_url=db, entity_host="gridflex.example.org")
+    # A short graceful shutdown: tests end apps whose job threads may still wait on a gate.
+    return Settings(
+        mode="test", database_url=db, entity_host="gridflex.example.org", graceful_timeout_s=1
+    )
 
 
 @pytest.fixture

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     job_time_limit: timedelta = timedelta(minutes=10)
     embedded_job_workers: int = 2
     log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"  # auto: JSON unless on a terminal
+    metrics: bool = True  # GET /metrics (Prometheus)
+    # `serve --workers N`: a process that misses the supervisor's health check this long is
+    # replaced; generous, because a process starting on a busy machine answers late.
+    worker_healthcheck_timeout_s: int = 60
+    graceful_timeout_s: int = 30  # shutdown: time to finish running requests and in-process jobs
     legacy_weather_max_distance_km: float = 10.0  # v1_1: nearest weather sensor must be this close
     heatmap_public: bool = True  # false: reading the heatmap needs a token
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,9 +15,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gridflex import __version__
-from gridflex.api import charts, errors
+from gridflex.api import charts, errors, metrics
 from gridflex.api.examples import add_examples
-from gridflex.api.middleware import AnswerEveryError, ApiHeaders, BodySizeLimit
+from gridflex.api.middleware import AnswerEveryError, ApiHeaders, BodySizeLimit, RequestContext
 from gridflex.api.responses import JSON
 from gridflex.api.routers import (
     accounts,
@@ -35,9 +36,11 @@ from gridflex.api.routers import (
 )
 from gridflex.config import Settings, get_settings
 from gridflex.jobs import Reaper, recover_embedded
+from gridflex.jobs.backends import EmbeddedBackend, get_backend
 from gridflex.store.base import session_scope
 
 API_VERSIONS = ["v3_0", "v1_1"]
+logger = logging.getLogger("gridflex.api")
 
 
 @asynccontextmanager
@@ -49,6 +52,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     reaper = Reaper(settings.database_url).start()
     yield
     reaper.stop()
+    backend = get_backend(settings)
+    if isinstance(backend, EmbeddedBackend):  # let running in-process jobs finish
+        left = backend.drain(settings.graceful_timeout_s)
+        if left:
+            logger.warning("%d in-process jobs still ran at shutdown; they will be failed", left)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -86,13 +94,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         schedules,
     ):
         app.include_router(module.router)
+    # Outermost last: request ids around everything; version and content-type headers around
+    # every answer, error answers included; then the last resort for exceptions.
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
+    app.add_middleware(AnswerEveryError)
     app.add_middleware(
         ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__
     )
-    app.add_middleware(AnswerEveryError)  # added last: the outermost of our layers
+    app.add_middleware(RequestContext)
+    if settings.metrics:
+        metrics.install(app, settings.database_url)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
     _serve_chart_script(app)

@@ -1,13 +1,69 @@
-"""ASGI middleware: every exception answered, version headers, JSON content types, body size limit."""
+"""ASGI middleware: request ids, access lines and metrics; every exception answered; version
+headers and JSON content types; the body size limit."""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+import uuid
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gridflex.api.errors import answer_unexpected
+from gridflex.logs import REQUEST_ID
+from gridflex.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+access_log = logging.getLogger("gridflex.access")
+_GIVEN_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class RequestContext:
+    """Gives each request an id (the client's ``X-Request-ID`` when it sends a sane one), puts
+    it on every log line and in the answer's ``X-Request-ID`` header, and records one access
+    line and the request's metrics (by route template, so that ids do not make new series)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(b"x-request-id", b"")
+        request_id = given.decode() if _GIVEN_ID.match(given) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+        began, status = time.perf_counter(), 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            took = time.perf_counter() - began
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope.get("method", "")
+            HTTP_REQUESTS.labels(route, method, str(status)).inc()
+            HTTP_LATENCY.labels(route, method).observe(took)
+            access_log.info(
+                "%s %s %s %.1f ms",
+                method,
+                scope.get("path", ""),
+                status,
+                took * 1000,
+                extra={"route": route, "status": status, "duration_ms": round(took * 1000, 2)},
+            )
+            REQUEST_ID.reset(token)
 
 
 class AnswerEveryError:

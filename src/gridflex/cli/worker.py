@@ -20,6 +20,9 @@ def worker(
         "--fork/--no-fork",
         help="run each job in a fresh child process (isolation; ~0.5 s slower per job)",
     ),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="serve Prometheus metrics (job durations) on this port"
+    ),
 ) -> None:
     """Run jobs from Redis; start as many workers, on as many machines, as you like."""
     config = settings()
@@ -31,7 +34,14 @@ def worker(
     from redis import Redis
     from rq import Queue, SimpleWorker, Worker
 
+    from gridflex import logs
     from gridflex.jobs import Reaper
+
+    logs.configure(config.log_level, config.log_format)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1")
 
     _preload()
 

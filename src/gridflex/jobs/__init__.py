@@ -20,6 +20,7 @@ from gridflex.jobs.service import (
     get_job,
     job_info,
     jobs_for_asset,
+    queue_depths,
     recover_embedded,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "get_job",
     "job_info",
     "jobs_for_asset",
+    "queue_depths",
     "recover_embedded",
 ]

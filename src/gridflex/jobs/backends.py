@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import lru_cache
 from typing import Protocol
 
@@ -34,6 +34,16 @@ class EmbeddedBackend:
     def __init__(self, database_url: str, workers: int) -> None:
         self.database_url = database_url
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gridflex-job")
+        self.futures: set[Future[None]] = set()
+
+    def drain(self, timeout_s: float) -> int:
+        """On shutdown: jobs not started stay queued (the next server start runs them); those
+        running get ``timeout_s`` to finish. Returns how many were still running then."""
+        for future in list(self.futures):
+            future.cancel()  # only succeeds for a job that has not started
+        running = [future for future in list(self.futures) if not future.done()]
+        _, still = wait(running, timeout=timeout_s)
+        return len(still)
 
     def check(self) -> None:
         pass  # threads of this process: always there
@@ -43,7 +53,9 @@ class EmbeddedBackend:
         return True
 
     def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None:
-        self.pool.submit(self._run, job_id)
+        future = self.pool.submit(self._run, job_id)
+        self.futures.add(future)
+        future.add_done_callback(self.futures.discard)
 
     def _run(self, job_id: str) -> None:
         try:

@@ -6,6 +6,7 @@ import importlib
 import logging
 import os
 import socket
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gridflex.errors import GridflexError
+from gridflex.metrics import JOB_DURATION
 from gridflex.store.base import session_scope
 from gridflex.store.models import Job
 from gridflex.timing import utcnow
@@ -39,8 +41,10 @@ def run_job(job_id: str, database_url: str, worker: str | None = None) -> Any:
         ).rowcount
         job = session.get(Job, job_id) if claimed else None
         func_name, kwargs = (job.func_name, dict(job.kwargs)) if job else ("", {})
+        queue = job.queue if job else ""
     if not claimed:
         return None
+    began = time.perf_counter()
     try:
         with session_scope(database_url) as session:
             result = resolve(func_name)(session, **kwargs)
@@ -49,8 +53,10 @@ def run_job(job_id: str, database_url: str, worker: str | None = None) -> Any:
         if not isinstance(exc, GridflexError):
             logger.error("Job %s (%s) crashed:\n%s", job_id, func_name, traceback.format_exc())
         _finish(database_url, job_id, status="failed", error=message)
+        JOB_DURATION.labels(queue, "failed").observe(time.perf_counter() - began)
         raise
     _finish(database_url, job_id, status="finished", result=result)
+    JOB_DURATION.labels(queue, "finished").observe(time.perf_counter() - began)
     return result
 
 

@@ -23,6 +23,7 @@ from gridflex.errors import NotFoundError, RateLimitError, UnavailableError, Val
 from gridflex.jobs.backends import get_backend
 from gridflex.store.base import session_scope
 from gridflex.store.models import Job
+from gridflex.store.queries.jobs import jobs_for_asset, queue_depths  # noqa: F401 - the job interface
 from gridflex.timing import utcnow
 
 logger = logging.getLogger("gridflex.jobs")
@@ -281,15 +282,3 @@ def job_info(job: Job) -> JobInfo:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def jobs_for_asset(
-    session: Session, asset_ids: list[int], sensor_ids: list[int], limit: int = 200
-) -> list[Job]:
-    stmt = (
-        sa.select(Job)
-        .where(sa.or_(Job.asset_id.in_(asset_ids or [-1]), Job.sensor_id.in_(sensor_ids or [-1])))
-        .order_by(Job.enqueued_at.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))

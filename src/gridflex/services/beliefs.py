@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gridflex.engines.beliefs.knowledge import knowledge_times_us
 from gridflex.engines.beliefs.resample import bin_events, downsample, upsample
 from gridflex.errors import ConflictError, InvalidReplacementError, ValidationError
+from gridflex.metrics import BELIEFS_READ, BELIEFS_WRITTEN
 from gridflex.services import audit
 from gridflex.services.belief_checks import (  # noqa: F401 - part of this module's interface
     check_alignment,
@@ -151,6 +152,7 @@ def write_beliefs(
                 "Another request stored beliefs with the same event, belief time and source at the same "
                 "moment; nothing of this request was stored. Please retry."
             ) from exc
+    BELIEFS_WRITTEN.inc(len(rows))
     return WriteResult(len(rows), n - len(rows))
 
 
@@ -398,6 +400,7 @@ def read_series(
             grid = downsample(grid, factor, energy_like=extensive)
         elif kind == "finer":
             grid = upsample(grid, factor, energy_like=extensive)
+    BELIEFS_READ.inc(len(picked.starts_us))
     out_unit = unit or sensor.unit
     grid = convert(grid, sensor.unit, out_unit, resolution=target)
     return Series(

@@ -104,6 +104,14 @@ def _json_loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+_ENGINES: list[Engine] = []
+
+
+def engines() -> list[Engine]:
+    """The engines (and connection pools) this process made."""
+    return list(_ENGINES)
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     """One engine (and connection pool) per database URL per process."""
@@ -119,6 +127,7 @@ def get_engine(url: str) -> Engine:
         engine = sa.create_engine(
             url, pool_size=10, max_overflow=20, pool_pre_ping=True, json_deserializer=_json_loads
         )
+    _ENGINES.append(engine)
     return engine
 
 

@@ -1,0 +1,31 @@
+"""Background job records: the job lists and queue depths."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex.store.models import Job
+
+
+def queue_depths(session: Session) -> dict[tuple[str, str], int]:
+    """Jobs waiting or running, by (queue, status)."""
+    stmt = (
+        sa.select(Job.queue, Job.status, sa.func.count())
+        .where(Job.status.in_(("queued", "started")))
+        .group_by(Job.queue, Job.status)
+    )
+    return {(queue, status): count for queue, status, count in session.execute(stmt)}
+
+
+def jobs_for_asset(
+    session: Session, asset_ids: list[int], sensor_ids: list[int], limit: int = 200
+) -> list[Job]:
+    """The newest jobs about these assets or sensors."""
+    stmt = (
+        sa.select(Job)
+        .where(sa.or_(Job.asset_id.in_(asset_ids or [-1]), Job.sensor_id.in_(sensor_ids or [-1])))
+        .order_by(Job.enqueued_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
