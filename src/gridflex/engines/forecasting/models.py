@@ -1,7 +1,8 @@
-"""The two forecasting models: a seasonal-naive baseline and gradient boosting.
+"""The forecasting models: persistence, seasonal-naive baselines and gradient boosting.
 
-Both work on grid positions and arrays prepared by :mod:`.features`; neither
-knows about time stamps.
+All work on grid positions and arrays prepared by :mod:`.features`; none
+knows about time stamps. scikit-learn is imported when a model is fitted, not
+with this module: the API server and the CLI import the engine at start-up.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import sklearn
 from numpy.typing import NDArray
-from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import threadpool_limits
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -83,6 +81,25 @@ class SeasonalNaive:
             source = source - season
 
 
+class Persistence:
+    """Forecast every step by the latest known value before the origin.
+
+    The latest known value at or after ``first``; NaN when there is none.
+    """
+
+    def predict(
+        self, known: FloatArray, *, rows: IntArray, lead: IntArray, first: int = 0
+    ) -> FloatArray:
+        """Persistence values for target positions ``rows`` (``known`` is NaN from the origin on)."""
+        positions = np.arange(len(known))
+        latest = np.maximum.accumulate(np.where(np.isnan(known), -1, positions))
+        source = latest[np.clip(rows - lead, 0, len(known) - 1)]
+        ok = (rows - lead >= 0) & (source >= first)
+        out = np.full(len(rows), np.nan)
+        out[ok] = known[source[ok]]
+        return out
+
+
 class BoostedModel:
     """Histogram gradient boosting for a point forecast or a set of quantiles.
 
@@ -115,11 +132,14 @@ class BoostedModel:
         self.quantiles = tuple(sorted(quantiles)) if quantiles is not None else None
         self.params = {**BOOSTED_PARAMS, **(params or {})}
         self.threads = threads
-        self._models: list[HistGradientBoostingRegressor] = []
+        self._models: list[Any] = []
         self.used_columns: NDArray[np.bool_] = np.ones(0, dtype=bool)
 
     def fit(self, features: FloatArray, target: FloatArray) -> BoostedModel:
         """Fit on a feature matrix (NaN = missing) and observed target values."""
+        from sklearn.ensemble import HistGradientBoostingRegressor
+        from threadpoolctl import threadpool_limits
+
         if self.quantiles is None:
             losses: list[dict[str, Any]] = [{"loss": "squared_error"}]
         else:
@@ -138,6 +158,8 @@ class BoostedModel:
 
     def predict(self, features: FloatArray) -> FloatArray:
         """Point forecast: the mean model, or the median when fitted for quantiles."""
+        from threadpoolctl import threadpool_limits
+
         if self.quantiles is None:
             with threadpool_limits(limits=self.threads, user_api="openmp"):
                 prediction = self._models[0].predict(features[:, self.used_columns])
@@ -156,6 +178,8 @@ class BoostedModel:
         """
         if self.quantiles is None:
             raise ValueError("this model was fitted for a point forecast, not quantiles")
+        from threadpoolctl import threadpool_limits
+
         with threadpool_limits(limits=self.threads, user_api="openmp"):
             predictions = [m.predict(features[:, self.used_columns]) for m in self._models]
         stacked = np.sort(np.vstack(predictions), axis=0)
@@ -163,6 +187,8 @@ class BoostedModel:
 
     def describe(self) -> dict[str, Any]:
         """Settings for the data-source record (JSON-friendly)."""
+        import sklearn
+
         return {
             "estimator": "sklearn.ensemble.HistGradientBoostingRegressor",
             "sklearn_version": sklearn.__version__,
