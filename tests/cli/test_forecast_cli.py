@@ -95,7 +95,7 @@ def test_backtest_prints_mae_rmse_mape_and_skill_against_the_baseline(run, setti
     out = run("forecast", "backtest", str(sensor), "--from", frm.isoformat(), "--to", to.isoformat(),
               "--horizon", "PT12H", "--frequency", "PT12H").output  # fmt: skip
     expected = backtest(load, start=frm, end=to, horizon=12 * HOUR, timezone="UTC")
-    line = re.search(r"boosted\s+(\S+)\s+(\S+)\s+(\S+) %", out)
+    line = re.search(r"auto\s+(\S+)\s+(\S+)\s+(\S+) %", out)
     assert line is not None, out
     mae = np.mean(np.abs(expected.pairs["forecast"] - expected.pairs["actual"]))
     rmse = np.sqrt(np.mean((expected.pairs["forecast"] - expected.pairs["actual"]) ** 2))
@@ -104,6 +104,9 @@ def test_backtest_prints_mae_rmse_mape_and_skill_against_the_baseline(run, setti
     base = np.mean(np.abs(expected.pairs["baseline"] - expected.pairs["actual"]))
     assert f"skill vs naive-weekly (1 - MAE/MAE_baseline): {100 * (1 - mae / base):.1f} %" in out
     assert "6 runs" in out and _forecast_rows(settings, sensor) == []
+    # The default model is auto: which model each run used, as the engine chose it.
+    counts = pd.Series(expected.chosen).value_counts()
+    assert "chosen: " + ", ".join(f"{n} ({c} runs)" for n, c in counts.items()) in out
 
 
 def test_refresh_makes_a_fresh_forecast_each_round(run, settings, world):

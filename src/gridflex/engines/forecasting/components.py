@@ -103,7 +103,7 @@ def fit(
             "season": format_duration(season)
         }
     grid, options = ws.grid, ws.options
-    _check_regressors(ws, rows, where="the training window")
+    check_regressors(ws, rows, where="the training window")
     history = known_history(grid.target, grid.past, origin=origin, spec=ws.spec)
     rng = np.random.default_rng(options.seed)
     lead = rng.integers(leads[0], leads[1] + 1, size=len(rows), dtype=np.int64)
@@ -138,7 +138,7 @@ def predict(
         known = grid.target.copy()
         known[max(origin, 0) :] = np.nan
         return model.predict(known, rows=rows, lead=lead, first=first), None
-    _check_regressors(ws, rows, where="the forecast window", past=False)
+    check_regressors(ws, rows, where="the forecast window", past=False)
     history = known_history(grid.target, grid.past, origin=origin, spec=ws.spec)
     features = feature_matrix(
         history,
@@ -172,7 +172,8 @@ def min_train_values(resolution: pd.Timedelta) -> int:
     return int(pd.Timedelta(MIN_TRAIN_PERIOD) // resolution)
 
 
-def _check_regressors(ws: Workspace, rows: IntArray, *, where: str, past: bool = True) -> None:
+def check_regressors(ws: Workspace, rows: IntArray, *, where: str, past: bool = True) -> None:
+    """Refuse regressors without any value at ``rows`` (past ones only when ``past``)."""
     groups = [("future", ws.grid.future)] + ([("past", ws.grid.past)] if past else [])
     for kind, arrays in groups:
         for name, values in arrays.items():

@@ -259,8 +259,11 @@ def _solar_columns(
             _take(history.target, day_back) / clear_before,
             np.nan,
         )
-    ghi = sun.ghi[rows]
-    return [ghi, sun.elevation[rows], ghi * share_day, ghi * share_week, index_before]
+        ghi = sun.ghi[rows]
+        scaled = [ghi * share_day, ghi * share_week]
+    # A share over a day without sun (the grid's first hours) is not a number.
+    scaled = [np.where(np.isfinite(column), column, np.nan) for column in scaled]
+    return [ghi, sun.elevation[rows], *scaled, index_before]
 
 
 def trailing_mean(values: FloatArray, window: int) -> FloatArray:

@@ -20,6 +20,7 @@ from gridflex.engines.forecasting.components import (
     Fitted,
     Workspace,
     check_history,
+    check_regressors,
     fit,
     known_rows,
     make_workspace,
@@ -111,7 +112,11 @@ def predict(
     """Values (and quantiles, if fitted for them) for target positions ``rows`` >= ``origin``.
 
     A blend is the mean of its parts where both forecast, else the one that does.
+    A future regressor without values at ``rows`` is refused whichever model
+    was chosen: the request counted on it.
     """
+    if ws.options.model in ("auto", "boosted"):
+        check_regressors(ws, rows, where="the forecast window", past=False)
     outputs = [
         predict_one(ws, model, origin=origin, rows=rows, first=trained.first)
         for model in trained.components.values()

@@ -28,6 +28,7 @@ import pandas as pd
 
 from gridflex.engines.forecasting import components
 from gridflex.engines.forecasting.components import BASE_MODELS, Fitted, Workspace
+from gridflex.engines.forecasting.errors import InsufficientHistoryError
 from gridflex.engines.forecasting.features import FloatArray
 from gridflex.engines.forecasting.metrics import skill
 from gridflex.engines.forecasting.options import training_window
@@ -145,7 +146,7 @@ def _backtest(
     actual: list[FloatArray] = []
     out: dict[str, list[FloatArray]] = {name: [] for name in BASE_MODELS}
     none = np.zeros(0, dtype=np.int64)
-    models: dict[str, Fitted] = {
+    models: dict[str, Fitted | None] = {
         name: components.fit(ws, name, origin=runs[0], rows=none, leads=leads)[0]
         for name in BASE_MODELS
         if name != "boosted"
@@ -156,16 +157,31 @@ def _backtest(
         first = max(0, ws.grid.ceil_position(window[0]))
         rows = np.arange(run + leads[0] - 1, run + leads[1], dtype=np.int64)
         if "boosted" not in models or run - fitted_at >= REFIT_DAYS * ws.grid.steps_per_day:
-            train_rows = components.known_rows(ws, origin=run, window=window)
-            models["boosted"] = components.fit(
-                ws, "boosted", origin=run, rows=train_rows, leads=leads
-            )[0]
+            models["boosted"] = _fit_boosted(ws, run, window, leads)
             fitted_at = run
         actual.append(ws.grid.target[rows])
         for name in BASE_MODELS:
-            values, _ = components.predict(ws, models[name], origin=run, rows=rows, first=first)
+            model = models[name]
+            if model is None:
+                out[name].append(np.full(len(rows), np.nan))
+                continue
+            try:
+                values = components.predict(ws, model, origin=run, rows=rows, first=first)[0]
+            except InsufficientHistoryError:  # a regressor without values in this run
+                values = np.full(len(rows), np.nan)
             out[name].append(values)
     return np.concatenate(actual), {name: np.concatenate(v) for name, v in out.items()}
+
+
+def _fit_boosted(
+    ws: Workspace, run: int, window: tuple[pd.Timestamp, pd.Timestamp], leads: tuple[int, int]
+) -> Fitted | None:
+    """The boosted model fitted at ``run``; None when a regressor has no values that early."""
+    rows = components.known_rows(ws, origin=run, window=window)
+    try:
+        return components.fit(ws, "boosted", origin=run, rows=rows, leads=leads)[0]
+    except InsufficientHistoryError:
+        return None
 
 
 def _comparable(

@@ -92,7 +92,9 @@ def forecast_values(
 
     Per event: the most recent belief of the job's data source recorded at or
     before the job's last belief time (for rolling runs: the latest run covering
-    the event). Quantiles, when made, come along as ``quantiles``.
+    the event). Quantiles, when made, come along as ``quantiles``; ``model`` and
+    ``selection`` say which model made the (last run of the) forecast and how the
+    candidates did before it; rolling runs add ``skills`` against each baseline.
     """
     result = job.result or {}
     start = parse_datetime(result["start"])
@@ -130,6 +132,11 @@ def forecast_values(
     }
     if len(per_probability) > 1:
         answer["quantiles"] = {f"{p:g}": values for p, values in per_probability.items()}
+    # Which model made it and how it did against the baselines (``auto``'s choice).
+    answer["model"] = result.get("model")
+    answer["selection"] = result.get("selection")
+    if "skills" in result:
+        answer["skills"] = result["skills"]
     return answer
 
 
