@@ -20,6 +20,7 @@ from gridflex.jobs.service import check_rate_limit
 from gridflex.services.belief_checks import td_us, to_us
 from gridflex.services.forecasting.data import check_history, regressor_sensors
 from gridflex.services.forecasting.run import describe, run_plan
+from gridflex.services.forecasting.site import WEATHER_ATTRIBUTE, weather_sensors
 from gridflex.services.forecasting.spec import ForecastSpec, resolve
 from gridflex.store.models import Job, Sensor, User
 from gridflex.store.queries import beliefs as q
@@ -54,7 +55,9 @@ def trigger_forecast(
     Too little history is refused here with the amount needed, rather than
     in a job that fails later.
     """
+    linked = tuple(weather_sensors(sensor))
     for ids, field in (
+        (linked, WEATHER_ATTRIBUTE),
         (spec.past_regressors, "config.past-regressors"),
         (spec.future_regressors, "config.future-regressors"),
     ):
