@@ -70,7 +70,11 @@ def _regular(values: pd.Series, resolution: str, start: pd.Timestamp, weeks: int
     """``weeks`` of the series from ``start`` on a full grid of ``resolution`` (NaN for gaps), UTC."""
     values = values[~values.index.duplicated()].sort_index()
     start_utc = start.tz_convert("UTC")
-    index = pd.date_range(start_utc, periods=weeks * 7 * pd.Timedelta(days=1) // pd.Timedelta(resolution), freq=resolution)
+    index = pd.date_range(
+        start_utc,
+        periods=weeks * 7 * pd.Timedelta(days=1) // pd.Timedelta(resolution),
+        freq=resolution,
+    )
     out = values.tz_convert("UTC").reindex(index).astype("float64")
     out.index.freq = None
     return out
@@ -99,9 +103,7 @@ def system_4_module_temperature(weeks: int = WEEKS) -> MeasuredSeries:
     """Module temperature of PVDAQ system 4, 15 min, from 1 July 2016. [°C]"""
     path = package_dir("pvanalytics") / "data" / "system_4_module_temperature.parquet"
     frame = pd.read_parquet(path)
-    values = pd.Series(
-        frame["module_temp_1"].to_numpy(), index=pd.DatetimeIndex(frame["index"])
-    )
+    values = pd.Series(frame["module_temp_1"].to_numpy(), index=pd.DatetimeIndex(frame["index"]))
     return MeasuredSeries(
         name="PV module temperature, PVDAQ system 4 (NREL)",
         kind="temperature",

@@ -27,16 +27,31 @@ from gridflex.engines.forecasting.features import (
     known_history,
 )
 from gridflex.engines.forecasting.grid import SeriesGrid
-from gridflex.engines.forecasting.models import BoostedModel, Persistence, SeasonalNaive
+from gridflex.engines.forecasting.models import (
+    BoostedModel,
+    Persistence,
+    SeasonalMedian,
+    SeasonalNaive,
+)
 from gridflex.engines.forecasting.options import MIN_TRAIN_PERIOD, ForecastOptions
 from gridflex.engines.forecasting.solar import clear_sky
 from gridflex.timing import format_duration
 
 #: The models every other model is made of, simplest first (ties go to the simpler one).
-BASE_MODELS = ("persistence", "naive-daily", "naive-weekly", "boosted")
+#: ``clearsky-median`` needs the clear sky of a solar site.
+BASE_MODELS = (
+    "persistence",
+    "naive-daily",
+    "naive-weekly",
+    "median-daily",
+    "clearsky-median",
+    "boosted",
+)
 SEASONS = {"naive-daily": timedelta(days=1), "naive-weekly": timedelta(days=7)}
+#: Days whose same-time values the median models take the middle of.
+MEDIAN_DAYS = 14
 
-Fitted = BoostedModel | SeasonalNaive | Persistence
+Fitted = BoostedModel | SeasonalNaive | SeasonalMedian | Persistence
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,11 @@ class Workspace:
         for values in past.values():
             values[max(origin, 0) :] = np.nan
         return replace(self, grid=replace(grid, target=target, past=past))
+
+
+def base_models(ws: Workspace) -> tuple[str, ...]:
+    """The base models this workspace can run (the clear-sky one only at a solar site)."""
+    return tuple(name for name in BASE_MODELS if name != "clearsky-median" or ws.sun is not None)
 
 
 def make_workspace(grid: SeriesGrid, options: ForecastOptions) -> Workspace:
@@ -97,6 +117,10 @@ def fit(
     """Fit base model ``name`` on the known target at ``rows``; also its data-source settings."""
     if name == "persistence":
         return Persistence(), {}
+    if name in ("median-daily", "clearsky-median"):
+        clear = None if name == "median-daily" or ws.sun is None else ws.sun.ghi
+        model = SeasonalMedian(ws.grid.steps_per_day, MEDIAN_DAYS, clear_sky=clear)
+        return model, {"season": "P1D", "cycles": MEDIAN_DAYS}
     if name in SEASONS:
         season = SEASONS[name]
         return SeasonalNaive(int(pd.Timedelta(season) // ws.grid.resolution)), {
@@ -134,7 +158,7 @@ def predict(
     """
     grid = ws.grid
     lead = rows - origin + 1
-    if isinstance(model, SeasonalNaive | Persistence):
+    if isinstance(model, SeasonalNaive | SeasonalMedian | Persistence):
         known = grid.target.copy()
         known[max(origin, 0) :] = np.nan
         return model.predict(known, rows=rows, lead=lead, first=first), None

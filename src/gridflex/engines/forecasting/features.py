@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gridflex.engines.forecasting.models import MIN_CLEAR_W_PER_M2
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -48,8 +50,6 @@ SOLAR_FEATURES = (
     "clearsky_scaled_7d",
     "clearsky_index_same_time_day",
 )
-#: Below this clear-sky irradiance a ratio to it says nothing (dawn, dusk). [W/m²]
-_MIN_CLEAR_W_PER_M2 = 50.0
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def _solar_columns(
         share_week = _take(history.mean_week, last) / _take(sun.ghi_mean_week, last)
         clear_before = _take(sun.ghi, day_back)
         index_before = np.where(
-            clear_before >= _MIN_CLEAR_W_PER_M2,
+            clear_before >= MIN_CLEAR_W_PER_M2,
             _take(history.target, day_back) / clear_before,
             np.nan,
         )

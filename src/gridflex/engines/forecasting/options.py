@@ -11,7 +11,8 @@ Trigger field -> keyword of :func:`~.forecast.forecast` / :func:`~.backtest.back
 ``max-forecast-horizon``    ``horizon`` (backtest) / ``n_steps`` or ``end`` (forecast)
 ``probabilistic``           ``probabilistic``: also forecast the 10/50/90 % quantiles
 ``model``                   ``model``: ``auto`` (default), ``boosted``, ``naive-daily``,
-                            ``naive-weekly`` or ``persistence``
+                            ``naive-weekly``, ``median-daily``, ``clearsky-median`` (solar
+                            sites) or ``persistence``
 ``past-regressors``         ``past_regressors``: {name: series known up to the belief time}
 ``future-regressors``       ``future_regressors``: {name: series known over the horizon too}
 (the sensor's asset)        ``solar_site``: latitude and longitude of a solar asset
@@ -39,8 +40,12 @@ MODELS: dict[str, timedelta | None] = {
     "boosted": None,
     "naive-daily": timedelta(days=1),
     "naive-weekly": timedelta(days=7),
+    "median-daily": timedelta(days=1),
+    "clearsky-median": timedelta(days=1),
     "persistence": None,
 }
+#: Models that need a solar site (the clear sky at its location).
+SOLAR_MODELS = ("clearsky-median",)
 #: Models that forecast quantiles (``auto`` then uses ``boosted``).
 PROBABILISTIC_MODELS = ("auto", "boosted")
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
@@ -88,6 +93,10 @@ def make_options(
             "Probabilistic forecasts need model 'boosted' (or 'auto', which then uses it); "
             f"{model!r} gives one value.",
             field="probabilistic",
+        )
+    if model in SOLAR_MODELS and solar_site is None:
+        raise ForecastConfigError(
+            f"Model {model!r} scales by the clear sky and needs a solar site.", field="model"
         )
     levels = tuple(sorted(float(q) for q in quantiles))
     if not levels or len(set(levels)) != len(levels) or not all(0 < q < 1 for q in levels):

@@ -10,9 +10,10 @@ future of the forecast it chooses for. The boosted model is fitted at the
 first run and refitted every :data:`REFIT_DAYS` days, as a forecaster that
 retrains weekly would be.
 
-The candidates: persistence, seasonal-naive daily and weekly, the boosted
-model, and the mean of each pair in :data:`BLENDS` (averaging two models with
-different errors often beats both). The one with the least mean absolute error
+The candidates: persistence, seasonal-naive daily and weekly, the median of
+the same time on the last two weeks (at a solar site also its clear-sky-scaled
+form), the boosted model, and the mean of each pair in :data:`BLENDS`
+(averaging two models with different errors often beats both). The one with the least mean absolute error
 wins; a tie goes to the simpler one. A candidate that cannot forecast part of
 the backtest (last week's value does not exist yet) is left out, unless that
 leaves less than a day of values to compare on.
@@ -40,6 +41,9 @@ BLENDS: tuple[tuple[str, str], ...] = (
     ("boosted", "naive-weekly"),
     ("boosted", "naive-daily"),
     ("naive-daily", "naive-weekly"),
+    ("boosted", "median-daily"),
+    ("median-daily", "naive-weekly"),
+    ("boosted", "clearsky-median"),
 )
 #: The simple forecasts a chosen model is compared with.
 BASELINES = ("naive-daily", "naive-weekly", "persistence")
@@ -96,6 +100,11 @@ def blend_name(parts: tuple[str, ...]) -> str:
 CANDIDATES = (*BASE_MODELS, *(blend_name(pair) for pair in BLENDS))
 
 
+def candidates(*, solar: bool) -> tuple[str, ...]:
+    """The candidates compared for a sensor (the clear-sky ones only at a solar site)."""
+    return tuple(name for name in CANDIDATES if solar or "clearsky" not in name)
+
+
 def select_model(ws: Workspace, *, origin: int, leads: tuple[int, int]) -> Selection:
     """Backtest the candidates before ``origin`` and return the best (see the module docstring)."""
     known = ws.known_at(origin)
@@ -144,11 +153,12 @@ def _backtest(
 ) -> tuple[FloatArray, dict[str, FloatArray]]:
     """Actual values and each base model's forecasts over all runs, concatenated."""
     actual: list[FloatArray] = []
-    out: dict[str, list[FloatArray]] = {name: [] for name in BASE_MODELS}
+    names = components.base_models(ws)
+    out: dict[str, list[FloatArray]] = {name: [] for name in names}
     none = np.zeros(0, dtype=np.int64)
     models: dict[str, Fitted | None] = {
         name: components.fit(ws, name, origin=runs[0], rows=none, leads=leads)[0]
-        for name in BASE_MODELS
+        for name in names
         if name != "boosted"
     }
     fitted_at = runs[0]
@@ -160,7 +170,7 @@ def _backtest(
             models["boosted"] = _fit_boosted(ws, run, window, leads)
             fitted_at = run
         actual.append(ws.grid.target[rows])
-        for name in BASE_MODELS:
+        for name in names:
             model = models[name]
             if model is None:
                 out[name].append(np.full(len(rows), np.nan))
@@ -193,7 +203,7 @@ def _comparable(
     ``min_values`` remain; ``None`` when no set of candidates reaches it.
     """
     known = ~np.isnan(actual)
-    names = list(BASE_MODELS)
+    names = [name for name in BASE_MODELS if name in predictions]
     while names:
         mask = known & np.all([~np.isnan(predictions[n]) for n in names], axis=0)
         if mask.sum() >= min_values:

@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridflex.engines.forecasting import DEFAULT_MAX_TRAINING_PERIOD, MIN_TRAIN_PERIOD, MODELS
-from gridflex.engines.forecasting.options import PROBABILISTIC_MODELS
+from gridflex.engines.forecasting.options import PROBABILISTIC_MODELS, SOLAR_MODELS
 from gridflex.errors import ValidationError
 from gridflex.services.belief_checks import check_alignment
-from gridflex.services.forecasting.site import weather_sensors
+from gridflex.services.forecasting.site import solar_site, weather_sensors
 from gridflex.store.models import Sensor
 from gridflex.timing import format_duration, parse_datetime, parse_duration, to_utc
 
@@ -183,6 +183,12 @@ def make_spec(
     if fixed and start is None:
         start = ceil_to_grid(cutoff, resolution)
     _check_options(model, probabilistic, train_period, max_training_period, retrain_frequency)
+    if model in SOLAR_MODELS and solar_site(sensor) is None:
+        raise ValidationError(
+            f"Model {model!r} needs a solar sensor: one on an asset of type 'solar' with a "
+            "latitude and longitude (its own or a parent's).",
+            field="model",
+        )
     spec = ForecastSpec(
         sensor_id=sensor.id,
         duration=length,
