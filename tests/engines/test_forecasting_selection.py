@@ -30,7 +30,9 @@ def test_picks_naive_weekly_on_a_pure_weekly_pattern():
     assert result.model == selection.chosen == "naive-weekly"
     assert selection.mae["naive-weekly"] == 0.0
     assert set(selection.mae) == set(candidates(solar=False))
-    assert all(selection.mae[name] > 0 for name in candidates(solar=False) if name != "naive-weekly")
+    assert all(
+        selection.mae[name] > 0 for name in candidates(solar=False) if name != "naive-weekly"
+    )
     np.testing.assert_array_equal(
         result.values.to_numpy(), load[belief_time - 7 * DAY : belief_time - 6 * DAY - HOUR]
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from benchmarks.measured_series import serf_east_ac_power
+
 from gridflex.engines.forecasting import SolarSite, backtest, forecast
 from gridflex.engines.forecasting.selection import BASELINES
 from gridflex.engines.forecasting.solar import clear_sky
