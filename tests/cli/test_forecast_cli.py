@@ -78,6 +78,8 @@ def test_forecast_command_stores_the_forecast_and_prints_it(run, settings, world
     expected = forecast(load, belief_time=END, start=END, end=END + 6 * HOUR, timezone="UTC")
     np.testing.assert_allclose([r[2] for r in rows], expected.values.to_numpy(), rtol=1e-9)
     assert {r[1] for r in rows} == {int(pd.Timestamp(END).value // 1000)}
+    # The default model is auto: the line names the model it chose, as the engine chose it.
+    assert f"Model selection: {expected.model} had the least error" in out
 
 
 def test_dry_run_prints_without_storing(run, settings, world):

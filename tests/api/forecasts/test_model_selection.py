@@ -145,3 +145,15 @@ def test_rolling_forecasts_report_the_models_chosen_and_every_skill(client, worl
     )
     assert result["chosen_models"] == dict(pd.Series(expected.chosen).value_counts())
     assert result["skills"] == pytest.approx(expected.skills)
+
+
+def test_clearsky_median_is_refused_for_a_sensor_that_is_not_solar(client, world):
+    site = make_site(world)
+    post(client, site, history(), HISTORY_START)
+    res = client.post(
+        site.trigger_url,
+        headers=site.headers,
+        json={"prior": iso(HISTORY_END), "model": "clearsky-median"},
+    )
+    assert res.status_code == 422, res.text
+    assert "solar" in res.json()["message"]["json"]["model"][0]
