@@ -78,6 +78,8 @@ def test_forecast_command_stores_the_forecast_and_prints_it(run, settings, world
     expected = forecast(load, belief_time=END, start=END, end=END + 6 * HOUR, timezone="UTC")
     np.testing.assert_allclose([r[2] for r in rows], expected.values.to_numpy(), rtol=1e-9)
     assert {r[1] for r in rows} == {int(pd.Timestamp(END).value // 1000)}
+    # The default model is auto: the line names the model it chose, as the engine chose it.
+    assert f"Model selection: {expected.model} had the least error" in out
 
 
 def test_dry_run_prints_without_storing(run, settings, world):
@@ -95,7 +97,7 @@ def test_backtest_prints_mae_rmse_mape_and_skill_against_the_baseline(run, setti
     out = run("forecast", "backtest", str(sensor), "--from", frm.isoformat(), "--to", to.isoformat(),
               "--horizon", "PT12H", "--frequency", "PT12H").output  # fmt: skip
     expected = backtest(load, start=frm, end=to, horizon=12 * HOUR, timezone="UTC")
-    line = re.search(r"boosted\s+(\S+)\s+(\S+)\s+(\S+) %", out)
+    line = re.search(r"auto\s+(\S+)\s+(\S+)\s+(\S+) %", out)
     assert line is not None, out
     mae = np.mean(np.abs(expected.pairs["forecast"] - expected.pairs["actual"]))
     rmse = np.sqrt(np.mean((expected.pairs["forecast"] - expected.pairs["actual"]) ** 2))
@@ -104,6 +106,9 @@ def test_backtest_prints_mae_rmse_mape_and_skill_against_the_baseline(run, setti
     base = np.mean(np.abs(expected.pairs["baseline"] - expected.pairs["actual"]))
     assert f"skill vs naive-weekly (1 - MAE/MAE_baseline): {100 * (1 - mae / base):.1f} %" in out
     assert "6 runs" in out and _forecast_rows(settings, sensor) == []
+    # The default model is auto: which model each run used, as the engine chose it.
+    counts = pd.Series(expected.chosen).value_counts()
+    assert "chosen: " + ", ".join(f"{n} ({c} runs)" for n, c in counts.items()) in out
 
 
 def test_refresh_makes_a_fresh_forecast_each_round(run, settings, world):

@@ -25,6 +25,8 @@ def test_public_names_are_pinned():
             "InsufficientHistoryError",
             "Metrics",
             "SeasonalNaive",
+            "Selection",
+            "SolarSite",
             "backtest",
             "evaluate",
             "forecast",
@@ -50,3 +52,13 @@ def test_engine_imports_nothing_from_web_store_or_jobs():
     allowed = ("gridflex.engines", "gridflex.errors", "gridflex.timing")
     loaded = json.loads(out.stdout)
     assert loaded and all(m == "gridflex" or m.startswith(allowed) for m in loaded)
+
+
+def test_server_and_cli_start_without_scikit_learn_or_pvlib():
+    # Both are imported by the first forecast that needs them, not at start-up.
+    code = (
+        "import json, sys, gridflex.api.app, gridflex.cli.main; "
+        "print(json.dumps([m for m in ('sklearn', 'pvlib', 'scipy.signal') if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []

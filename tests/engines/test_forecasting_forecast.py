@@ -38,7 +38,9 @@ def test_end_and_n_steps_give_the_same_forecast(load):
 def test_forecast_can_start_after_the_belief_time(load):
     belief_time = START + 10 * DAY
     start = belief_time + 6 * HOUR
-    result = forecast(load, belief_time=belief_time, start=start, n_steps=12, model_params=FAST)
+    result = forecast(
+        load, belief_time=belief_time, start=start, n_steps=12, model="boosted", model_params=FAST
+    )
     assert result.values.index[0] == start
     assert result.values.index[-1] == start + 11 * HOUR
     assert result.belief_time == belief_time
@@ -102,7 +104,9 @@ def test_train_start_with_train_period_fixes_the_window(load):
 
 
 def test_record_names_model_version_and_settings(load):
-    result = forecast(load, belief_time=START + 15 * DAY, n_steps=4, model_params={"max_iter": 7})
+    result = forecast(
+        load, belief_time=START + 15 * DAY, n_steps=4, model="boosted", model_params={"max_iter": 7}
+    )
     params = result.model_params
     assert (result.model, result.model_version) == ("boosted", MODEL_VERSION)
     assert params["max_iter"] == 7

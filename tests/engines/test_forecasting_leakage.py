@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from gridflex.engines.forecasting import forecast, synthetic_load_kw
-from gridflex.engines.forecasting.features import FeatureSpec, feature_matrix, known_history
+from gridflex.engines.forecasting.features import (
+    FeatureSpec,
+    SunPath,
+    feature_matrix,
+    known_history,
+)
 
 HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
@@ -91,12 +96,15 @@ def test_training_window_ends_at_belief_time_and_counts_known_values(load):
     assert result.n_train_values == 4 * 24 - 3
 
 
-def test_features_of_a_row_read_nothing_after_its_lead():
+@pytest.mark.parametrize("solar", [False, True])
+def test_features_of_a_row_read_nothing_after_its_lead(solar):
     # Row t with lead h stands for a forecast made h steps before t: its
     # features may read positions <= t - h only, even with nothing clipped.
+    # (The clear sky of a solar site is known in advance: it may be read anywhere.)
     rng = np.random.default_rng(0)
     values = rng.normal(size=24 * 40)
-    spec = FeatureSpec(steps_per_day=24, step_h=1.0)
+    spec = FeatureSpec(steps_per_day=24, step_h=1.0, solar=solar)
+    sun = SunPath.make(rng.uniform(0, 900, len(values)), rng.uniform(-20, 60, len(values)), 24)
     calendar = np.zeros((len(values), 2))
     rows = np.array([24 * 30, 24 * 30 + 5, 24 * 36 + 23])
     for h in (1, 7, 24, 30, 200):
@@ -108,6 +116,7 @@ def test_features_of_a_row_read_nothing_after_its_lead():
             rows=rows,
             lead=lead,
             spec=spec,
+            sun=sun,
         )
         for row, out in zip(rows, before, strict=True):
             changed = values.copy()
@@ -119,5 +128,6 @@ def test_features_of_a_row_read_nothing_after_its_lead():
                 rows=np.array([row]),
                 lead=lead[:1],
                 spec=spec,
+                sun=sun,
             )
             np.testing.assert_array_equal(after[0], out)

@@ -4,7 +4,7 @@
   process and stores the forecast as beliefs (``--dry-run``: only print it).
 - ``gridflex forecast backtest SENSOR --from ... --to ...`` makes rolling
   forecasts over a past period and prints MAE, RMSE, MAPE and the skill
-  against the seasonal-naive baseline.
+  against the baselines (and, for ``--model auto``, which model each run used).
 - ``gridflex forecast refresh --sensors 4,6 --every 15 --horizon PT48H``
   enqueues a forecasting job per sensor every 15 minutes until stopped.
 """
@@ -48,7 +48,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_MODEL = typer.Option("boosted", "--model", help="boosted, naive-daily or naive-weekly")
+_MODEL = typer.Option(
+    "auto",
+    "--model",
+    help="auto (the best in a backtest of the history), boosted, naive-daily, naive-weekly "
+    "or persistence",
+)
 _TRAIN_PERIOD = typer.Option(None, "--train-period", help="training window, e.g. P60D (>= P2D)")
 _MAX_TRAIN = typer.Option(None, "--max-training-period", help="cap on the window (default P365D)")
 _REGRESSORS = typer.Option("", "--regressors", help="sensor ids used as past and future regressors")
@@ -155,6 +160,8 @@ def _print_forecast(
         f"model {summary['model']} v{summary['model_version']} trained on "
         f"{summary['n_train_values']} values ({summary['train_start']} to {summary['train_end']})."
     )
+    if run.selection is not None:
+        console.print(_selection_line(run.selection), markup=False, highlight=False)
     if outcome.source is None:
         console.print("Dry run: nothing stored.")
     else:
@@ -184,6 +191,22 @@ def _print_forecast(
     print_table(escape(f"forecast [{sensor.unit}]"), columns, table)
 
 
+def _selection_line(selection: Any) -> str:
+    """How ``auto`` chose: the winner, its backtest error and skill against each baseline."""
+    if not selection.mae:
+        return f"Model selection: {selection.note}."
+    skills = ", ".join(
+        f"{name} {100 * value:.1f} %"
+        for name, value in selection.skill.items()
+        if value is not None
+    )
+    return (
+        f"Model selection: {selection.chosen} had the least error (MAE "
+        f"{selection.mae[selection.chosen]:.4g}) of {len(selection.mae)} candidates in "
+        f"{selection.n_runs} backtest runs before the forecast; skill vs {skills}."
+    )
+
+
 @app.command("backtest")
 def backtest_command(
     sensor_id: int = typer.Argument(..., metavar="SENSOR"),
@@ -196,7 +219,9 @@ def backtest_command(
     retrain_frequency: str | None = typer.Option(
         None, "--retrain-frequency", help="default: every run"
     ),
-    baseline: str = typer.Option("naive-weekly", "--baseline", help="naive-weekly or naive-daily"),
+    baseline: str = typer.Option(
+        "naive-weekly", "--baseline", help="naive-weekly, naive-daily or persistence"
+    ),
     prior: str | None = _PRIOR,
     model: str = _MODEL,
     train_period: str | None = _TRAIN_PERIOD,

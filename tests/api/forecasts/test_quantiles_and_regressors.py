@@ -84,6 +84,7 @@ def test_regressors_field_uses_the_sensor_both_ways(client, priced):
         site,
         prior=iso(HISTORY_END),
         duration="PT12H",
+        model="boosted",
         config={"regressors": [price_sensor]},
     )
     assert fetch(client, site, forecast_id).status_code == 200
@@ -96,7 +97,7 @@ def test_regressors_field_uses_the_sensor_both_ways(client, priced):
 def test_past_regressor_is_lagged_only(client, priced):
     site, price_sensor, _ = priced
     forecast_id = trigger(
-        client, site, prior=iso(HISTORY_END), duration="PT12H",
+        client, site, prior=iso(HISTORY_END), duration="PT12H", model="boosted",
         config={"past-regressors": [price_sensor]},
     )  # fmt: skip
     assert fetch(client, site, forecast_id).status_code == 200

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from gridflex.engines.forecasting import backtest
 from tests.api.belief_helpers import stored, us
@@ -28,7 +29,7 @@ def test_rolling_runs_are_made_at_their_starts_stored_and_scored(client, setting
     post(client, site, load, HISTORY_START)
     start, end = HISTORY_END - timedelta(days=2), HISTORY_END
     forecast_id = trigger(
-        client, site, start=iso(start), end=iso(end),
+        client, site, start=iso(start), end=iso(end), model="boosted",
         **{"max-forecast-horizon": "PT12H", "forecast-frequency": "PT6H"},
     )  # fmt: skip
     res = fetch(client, site, forecast_id)
@@ -37,7 +38,13 @@ def test_rolling_runs_are_made_at_their_starts_stored_and_scored(client, setting
     assert (answer["start"], answer["duration"]) == (iso(start), "P2D")
 
     expected = backtest(
-        load, start=start, end=end, horizon=12 * HOUR, frequency=6 * HOUR, timezone="UTC"
+        load,
+        start=start,
+        end=end,
+        horizon=12 * HOUR,
+        frequency=6 * HOUR,
+        model="boosted",
+        timezone="UTC",
     )
     assert len(expected.runs) == 8
     # Each event shows the latest run covering it: the run made at or before it, at most 6 h.
@@ -56,6 +63,19 @@ def test_rolling_runs_are_made_at_their_starts_stored_and_scored(client, setting
     assert result["metrics"]["mae"] == np.mean(np.abs(pairs["forecast"] - pairs["actual"]))
     base = np.mean(np.abs(pairs["baseline"] - pairs["actual"]))
     assert result["skill"] == 1 - result["metrics"]["mae"] / base
+    # Against every baseline too, by hand over every run: the value of the hour before the
+    # run (persistence) and of the same hour the day before (naive-daily).
+    errors = {"model": [], "persistence": [], "naive-daily": []}
+    for run in expected.runs:
+        truth = load.reindex(run.values.index).to_numpy()
+        errors["model"] += list(np.abs(run.values.to_numpy() - truth))
+        errors["persistence"] += list(np.abs(load[run.belief_time - HOUR] - truth))
+        daily = load.reindex(run.values.index - 24 * HOUR).to_numpy()
+        errors["naive-daily"] += list(np.abs(daily - truth))
+    for name in ("persistence", "naive-daily"):
+        by_hand = 1 - np.mean(errors["model"]) / np.mean(errors[name])
+        assert result["skills"][name] == pytest.approx(by_hand, rel=1e-9)
+    assert result["chosen_models"] == {"boosted": 8}
 
 
 def test_rolling_runs_cannot_start_after_the_cutoff(client, world):

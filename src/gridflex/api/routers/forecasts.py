@@ -20,7 +20,7 @@ from gridflex.api.deps import (
     UpdatableSensor,
 )
 from gridflex.api.responses import JSON
-from gridflex.api.schemas.forecasts import ForecastTrigger
+from gridflex.api.schemas.forecasts import ForecastPublic, ForecastTrigger
 from gridflex.jobs import expire_overdue, job_info
 from gridflex.services import forecasting
 from gridflex.timing import utcnow
@@ -46,12 +46,29 @@ _FORECAST_EXAMPLE = {
     "resolution": "PT15M",
     "belief_time": "2026-11-23T21:40:12.204518+00:00",
     "source": 7,
+    "model": "boosted+naive-weekly",
+    "selection": {
+        "chosen": "boosted+naive-weekly",
+        "mae": {"persistence": 9.8, "naive-daily": 5.1, "naive-weekly": 4.2, "median-daily": 4.4,
+                "boosted": 3.9, "boosted+naive-weekly": 3.6, "boosted+naive-daily": 3.8,
+                "naive-daily+naive-weekly": 4.0, "boosted+median-daily": 3.7,
+                "median-daily+naive-weekly": 4.1},
+        "skill": {"naive-daily": 0.294, "naive-weekly": 0.143, "persistence": 0.633},
+        "first_run": "2026-11-10T02:45:00+00:00",
+        "last_run": "2026-11-23T20:45:00+00:00",
+        "runs": 56,
+        "values": 224,
+        "note": None,
+    },
     "forecast": "b3b6e1de-7a3c-4d8e-9a51-1a0f4c3e2d10",
-}
+}  # fmt: skip
 
 
-def _example(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"content": {"application/json": {"example": example}}}}
+def _example(example: dict[str, Any], model: type | None = None) -> dict[int | str, dict[str, Any]]:
+    answer: dict[str, Any] = {"content": {"application/json": {"example": example}}}
+    if model is not None:
+        answer["model"] = model
+    return {200: answer}
 
 
 @router.post(
@@ -95,7 +112,7 @@ def trigger_forecast(
 @router.get(
     "/{id}/forecasts/{uuid}",
     summary="Check forecast job status for a sensor and fetch results",
-    responses=_example(_FORECAST_EXAMPLE),
+    responses=_example(_FORECAST_EXAMPLE, ForecastPublic),
 )
 def read_forecast(
     uuid: str,
@@ -109,6 +126,9 @@ def read_forecast(
 
     For rolling forecasts each event shows the latest run covering it; with
     ``probabilistic`` the 10/50/90 % quantiles come along as ``quantiles``.
+    ``model`` names the model used; with ``auto`` (the default) ``selection``
+    gives each candidate's error in the backtest that chose it and the chosen
+    model's skill against each baseline.
     """
     expire_overdue(session)
     job = forecasting.forecast_job(session, sensor, uuid)

@@ -3,6 +3,10 @@
 Top level: ``start``, ``end``, ``duration`` (at most two), ``prior``,
 ``max-forecast-horizon``, ``forecast-frequency``, ``probabilistic``, ``model``;
 training and regressors inside ``config``. Unknown fields are refused by name.
+
+The answer's model fields (:class:`ModelSelection`, :class:`ForecastPublic`) are
+documented here for the OpenAPI page; the router sends them as the service
+builds them.
 """
 
 from __future__ import annotations
@@ -68,7 +72,11 @@ class ForecastTrigger(BaseModel):
     max_forecast_horizon: Duration | None = Field(None, alias="max-forecast-horizon")
     forecast_frequency: Duration | None = Field(None, alias="forecast-frequency")
     probabilistic: bool = False
-    model: str = "boosted"
+    model: str = Field(
+        "auto",
+        description="auto (default: the best of the others and their blends in a backtest of "
+        "the data known before the forecast), boosted, naive-daily, naive-weekly or persistence",
+    )
     config: ForecastConfig = Field(default_factory=ForecastConfig)
 
     @field_validator("start", "end", "prior", mode="before")
@@ -96,3 +104,37 @@ class ForecastTrigger(BaseModel):
             "past_regressors": config.past_regressors,
             "future_regressors": config.future_regressors,
         }
+
+
+class ModelSelection(BaseModel):
+    """How model ``auto`` chose: each candidate's error in a backtest of the data known before."""
+
+    chosen: str = Field(description="model used, e.g. boosted or the blend boosted+naive-weekly")
+    mae: dict[str, float] = Field(description="mean absolute error per candidate (sensor unit)")
+    skill: dict[str, float | None] = Field(
+        description="1 - MAE_chosen / MAE_baseline per baseline (naive-daily, naive-weekly, "
+        "persistence)"
+    )
+    first_run: str | None = Field(None, description="belief time of the first backtest run")
+    last_run: str | None = Field(None, description="belief time of the last backtest run")
+    runs: int = 0
+    values: int = Field(0, description="forecast values compared per candidate")
+    note: str | None = Field(None, description="why no comparison was made, if none was")
+
+
+class ForecastPublic(BaseModel):
+    """``GET /sensors/{id}/forecasts/{uuid}`` when the forecast is done."""
+
+    values: list[float | None]
+    start: str
+    duration: str
+    unit: str
+    resolution: str
+    belief_time: str
+    source: int
+    quantiles: dict[str, list[float | None]] | None = None
+    model: str | None = Field(None, description="model that made the (last run of the) forecast")
+    selection: ModelSelection | None = None
+    skills: dict[str, float | None] | None = Field(
+        None, description="rolling forecasts: skill against each baseline over the scored runs"
+    )

@@ -6,16 +6,21 @@ as known at the belief time. The engine clips the target and the past
 regressors at the belief time itself as well, so no value with an event
 start at or after it can reach a model.
 
-Models: ``naive-daily`` / ``naive-weekly`` (same time yesterday / last week)
-and ``boosted`` (scikit-learn's HistGradientBoostingRegressor on lag,
-rolling and calendar features, optionally with past and future regressors,
-and 10/50/90 % quantiles when ``probabilistic``). See :mod:`.features` for
-why one direct model serves every lead, and :mod:`.options` for how the
-trigger fields map to keywords.
+Models: ``persistence`` (the last value), ``naive-daily`` / ``naive-weekly``
+(same time yesterday / last week), ``median-daily`` (median of the same time
+on the last two weeks; ``clearsky-median`` scales it by the clear sky of a
+solar site), ``boosted`` (scikit-learn's HistGradientBoostingRegressor on lag,
+rolling and calendar features, optionally with past and future regressors and
+clear-sky features, and 10/50/90 % quantiles when ``probabilistic``), and the
+default ``auto``, which backtests all of them and blends of two on the data
+known before each forecast and uses the best (:mod:`.selection`). See
+:mod:`.features` for why one direct model serves every lead, and
+:mod:`.options` for how the trigger fields map to keywords. scikit-learn and
+pvlib are imported only when a model needs them.
 
 Public API
 ----------
-forecast(target, *, belief_time, n_steps | end, ...) -> ForecastResult
+forecast(target, *, belief_time, n_steps | end, model="auto", solar_site, ...) -> ForecastResult
 backtest(target, *, start, end, horizon, frequency, retrain_frequency, ...) -> BacktestResult
 synthetic_load_kw(start, periods, resolution, seed) -> Series
 mae, rmse, mape, skill, evaluate -> Metrics
@@ -33,6 +38,8 @@ from gridflex.engines.forecasting.options import (
     QUANTILES,
 )
 from gridflex.engines.forecasting.pipeline import MODEL_VERSION
+from gridflex.engines.forecasting.selection import Selection
+from gridflex.engines.forecasting.solar import SolarSite
 from gridflex.engines.forecasting.synthetic import synthetic_load_kw
 
 __all__ = [
@@ -49,6 +56,8 @@ __all__ = [
     "InsufficientHistoryError",
     "Metrics",
     "SeasonalNaive",
+    "Selection",
+    "SolarSite",
     "backtest",
     "evaluate",
     "forecast",

@@ -4,21 +4,24 @@ One call serves a forecasting trigger with a ``forecast-frequency``: a run
 starts every ``frequency``, is made at its start (its belief time) and covers
 ``horizon`` (cut at ``end``). The model is refitted when ``retrain_frequency``
 has passed since its last fit; in between, it predicts from newer data with
-the weights it has. Where actuals exist, the runs are scored against them and
-against a seasonal-naive baseline run the same way.
+the weights it has; for ``auto`` each fit also chooses the model again, from a
+backtest of the data known at that run (see :mod:`.selection`). Where actuals
+exist, the runs are scored against them and against the baselines run the same
+way: the main ``baseline`` (seasonal-naive weekly by default) and every one of
+:data:`~.selection.BASELINES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gridflex.engines.forecasting import pipeline
+from gridflex.engines.forecasting import components, pipeline
 from gridflex.engines.forecasting.errors import ForecastConfigError
 from gridflex.engines.forecasting.forecast import (
     ForecastResult,
@@ -37,6 +40,8 @@ from gridflex.engines.forecasting.options import (
     to_timestamp,
     training_window,
 )
+from gridflex.engines.forecasting.selection import BASELINES
+from gridflex.engines.forecasting.solar import SolarSite
 from gridflex.timing import format_duration
 
 
@@ -57,6 +62,13 @@ class BacktestResult:
         ``1 - MAE_model / MAE_baseline``. [-]
     n_trainings : int
         How many times the model was fitted.
+    chosen : list of str
+        The model each run used (for ``auto``: the one chosen at its last fit).
+    baseline_scores : dict of str to Metrics or None
+        Each of :data:`~.selection.BASELINES` over the steps where it and the
+        model both forecast (None where it never does).
+    skills : dict of str to float or None
+        ``1 - MAE_model / MAE_baseline`` over those same steps, per baseline. [-]
     """
 
     runs: list[ForecastResult]
@@ -68,6 +80,9 @@ class BacktestResult:
     n_trainings: int
     model: str
     baseline: str
+    chosen: list[str]
+    baseline_scores: dict[str, Metrics | None]
+    skills: dict[str, float | None]
 
     def report(self) -> str:
         """A short text table of the scores, for the CLI and logs."""
@@ -85,6 +100,16 @@ class BacktestResult:
             lines.append(
                 f"skill vs {self.baseline} (1 - MAE/MAE_baseline): {100 * self.skill_frac:.1f} %"
             )
+        others = [
+            f"{name} {100 * value:.1f} %"
+            for name, value in self.skills.items()
+            if value is not None and name != self.baseline
+        ]
+        if others:
+            lines.append("skill vs " + ", ".join(others))
+        if self.model == "auto":
+            counts = pd.Series(self.chosen).value_counts()
+            lines.append("chosen: " + ", ".join(f"{n} ({c} runs)" for n, c in counts.items()))
         return "\n".join(lines)
 
 
@@ -97,7 +122,7 @@ def backtest(
     frequency: timedelta | pd.Timedelta | None = None,
     retrain_frequency: timedelta | pd.Timedelta | None = None,
     resolution: timedelta | pd.Timedelta | None = None,
-    model: str = "boosted",
+    model: str = "auto",
     baseline: str = "naive-weekly",
     train_start: datetime | pd.Timestamp | None = None,
     train_period: timedelta | pd.Timedelta | None = None,
@@ -109,6 +134,7 @@ def backtest(
     timezone: str = "UTC",
     model_params: Mapping[str, Any] | None = None,
     seed: int = 0,
+    solar_site: SolarSite | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BacktestResult:
     """Forecast ``[start, end)`` in rolling runs and score them against the actuals.
@@ -127,8 +153,9 @@ def backtest(
     retrain_frequency : timedelta, optional
         Refit the model when this much time has passed since the last fit;
         default: every run.
-    baseline : {"naive-weekly", "naive-daily"}
-        Model to compare against.
+    baseline : {"naive-weekly", "naive-daily", "persistence"}
+        Main model to compare against (``pairs``, ``baseline_metrics``, ``skill_frac``);
+        it must forecast every step. ``skills`` compares with each baseline.
     on_progress : callable, optional
         Called as ``on_progress(done, total)`` after each run.
 
@@ -149,7 +176,12 @@ def backtest(
         timezone=timezone,
         model_params=model_params,
         seed=seed,
+        solar_site=solar_site,
     )
+    if baseline not in BASELINES:
+        raise ForecastConfigError(
+            f"baseline must be one of {', '.join(BASELINES)}; got {baseline!r}.", field="baseline"
+        )
     base_options = make_options(
         model=baseline,
         train_start=train_start,
@@ -157,8 +189,6 @@ def backtest(
         max_training_period=max_training_period,
         timezone=timezone,
     )
-    if base_options.season is None:
-        raise ForecastConfigError("baseline must be a naive model.", field="baseline")
     series, res = prepare_target(target, resolution=resolution)
     period = _Period.make(start, end, horizon, frequency, retrain_frequency, res)
     first = (
@@ -176,7 +206,9 @@ def backtest(
     ws = pipeline.make_workspace(grid, options)
     base_ws = pipeline.make_workspace(grid, base_options)
     runs, base_runs, n_trainings = _run_all(ws, base_ws, period, on_progress)
-    return _score(runs, base_runs, grid.target, grid.index, n_trainings, options, base_options)
+    others = _baseline_values(base_ws, runs)
+    result = _score(runs, base_runs, grid.target, grid.index, n_trainings, options, base_options)
+    return _score_baselines(result, others, pd.Series(grid.target, index=grid.index))
 
 
 @dataclass(frozen=True)
@@ -255,6 +287,49 @@ def _run_all(
     return runs, base_runs, n_trainings
 
 
+def _baseline_values(
+    base_ws: pipeline.Workspace, runs: list[ForecastResult]
+) -> dict[str, list[np.ndarray]]:
+    """Every baseline's forecast for each run's steps (NaN where it has nothing to copy)."""
+    grid = base_ws.grid
+    none = np.zeros(0, dtype=np.int64)
+    models = {
+        name: components.fit(base_ws, name, origin=0, rows=none, leads=(1, 1))[0]
+        for name in BASELINES
+    }
+    out: dict[str, list[np.ndarray]] = {name: [] for name in BASELINES}
+    for run in runs:
+        origin = grid.position(run.belief_time, field="start")
+        rows = origin + np.arange(len(run.values), dtype=np.int64)
+        window = training_window(base_ws.options, run.belief_time)
+        first = max(0, grid.ceil_position(window[0]))
+        for name, model in models.items():
+            values, _ = components.predict(base_ws, model, origin=origin, rows=rows, first=first)
+            out[name].append(values)
+    return out
+
+
+def _score_baselines(
+    result: BacktestResult, others: dict[str, list[np.ndarray]], actual: pd.Series
+) -> BacktestResult:
+    """``result`` with each baseline scored on the steps where it and the model both forecast."""
+    forecast = np.concatenate([run.values.to_numpy() for run in result.runs])
+    observed = np.concatenate([actual.reindex(run.values.index).to_numpy() for run in result.runs])
+    scores: dict[str, Metrics | None] = {}
+    skills: dict[str, float | None] = {}
+    for name, parts in others.items():
+        values = np.concatenate(parts)
+        ok = ~(np.isnan(values) | np.isnan(forecast) | np.isnan(observed))
+        score = evaluate(observed[ok], values[ok]) if ok.any() else None
+        scores[name] = score
+        skills[name] = (
+            None
+            if score is None
+            else skill(float(np.mean(np.abs(forecast[ok] - observed[ok]))), score.mae)
+        )
+    return replace(result, baseline_scores=scores, skills=skills)
+
+
 def _score(
     runs: list[ForecastResult],
     base_runs: list[ForecastResult],
@@ -294,4 +369,7 @@ def _score(
         n_trainings=n_trainings,
         model=options.model,
         baseline=base_options.model,
+        chosen=[run.model for run in runs],
+        baseline_scores={},
+        skills={},
     )

@@ -18,6 +18,13 @@ leaving quantiles ill-defined; a single direct model with every lag at least
 the full horizon would ignore the latest data for the first hours. Training
 rows get their lead drawn at random (seeded) from the leads to be served,
 which costs one row per observation.
+
+For a solar sensor (:mod:`.solar`) five columns are added: the clear-sky
+irradiance and sun elevation of the target step, and the clear-sky irradiance
+scaled by how much of the clear-sky energy the sensor delivered in the last
+day and the last week before the origin (a cloudy day lowers the scale), and
+the clear-sky index of the same time on the day before. Trees cannot multiply
+two columns; these products give them the shape of the day directly.
 """
 
 from __future__ import annotations
@@ -28,12 +35,43 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gridflex.engines.forecasting.models import MIN_CLEAR_W_PER_M2
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: Cycles averaged by the smoothed seasonal features (same time on the last N days / weeks).
 DAY_CYCLES = 7
 WEEK_CYCLES = 4
+SOLAR_FEATURES = (
+    "clearsky_ghi",
+    "sun_elevation",
+    "clearsky_scaled_24h",
+    "clearsky_scaled_7d",
+    "clearsky_index_same_time_day",
+)
+
+
+@dataclass(frozen=True)
+class SunPath:
+    """Clear-sky irradiance and sun elevation per grid step, with trailing means of the first.
+
+    Known in advance for every step: nothing here depends on the forecast origin.
+    """
+
+    ghi: FloatArray
+    elevation: FloatArray
+    ghi_mean_day: FloatArray
+    ghi_mean_week: FloatArray
+
+    @classmethod
+    def make(cls, ghi: FloatArray, elevation: FloatArray, steps_per_day: int) -> SunPath:
+        return cls(
+            ghi,
+            elevation,
+            trailing_mean(ghi, steps_per_day),
+            trailing_mean(ghi, 7 * steps_per_day),
+        )
 
 
 @dataclass(frozen=True)
@@ -58,6 +96,7 @@ class FeatureSpec:
     timezone: str = "UTC"
     past_names: tuple[str, ...] = ()
     future_names: tuple[str, ...] = ()
+    solar: bool = False
 
     @property
     def steps_per_week(self) -> int:
@@ -83,6 +122,8 @@ class FeatureSpec:
             "hour_local",
             "weekday_local",
         ]
+        if self.solar:
+            own += list(SOLAR_FEATURES)
         past = [f"{n}:{k}" for n in self.past_names for k in ("last", "same_time_day")]
         future = [f"{n}:now" for n in self.future_names]
         return own + past + future
@@ -111,6 +152,7 @@ class History:
     day_mean: FloatArray
     week_mean: FloatArray
     past: dict[str, FloatArray]
+    mean_week: FloatArray | None = None
 
 
 def known_history(
@@ -129,6 +171,7 @@ def known_history(
         day_mean=seasonal_mean(y, spec.steps_per_day, DAY_CYCLES),
         week_mean=seasonal_mean(y, spec.steps_per_week, WEEK_CYCLES),
         past={name: _clip(values, origin) for name, values in past.items()},
+        mean_week=trailing_mean(y, spec.steps_per_week) if spec.solar else None,
     )
 
 
@@ -149,6 +192,7 @@ def feature_matrix(
     rows: IntArray,
     lead: IntArray,
     spec: FeatureSpec,
+    sun: SunPath | None = None,
 ) -> FloatArray:
     """Feature rows for target positions ``rows`` seen ``lead`` steps after the origin.
 
@@ -163,6 +207,8 @@ def feature_matrix(
     rows, lead : ndarray of int, shape (n,)
         Grid positions of the target steps and their leads (``>= 1``).
     spec : FeatureSpec
+    sun : SunPath, optional
+        The site's clear sky over the whole grid; needed when ``spec.solar``.
 
     Returns
     -------
@@ -188,11 +234,36 @@ def feature_matrix(
         calendar[rows, 0],
         calendar[rows, 1],
     ]
+    if spec.solar:
+        if sun is None:
+            raise ValueError("a solar feature spec needs the sun path")
+        columns += _solar_columns(history, sun, rows=rows, last=last, day_back=day_back)
     for name in spec.past_names:
         columns += [_take(history.past[name], last), _take(history.past[name], day_back)]
     for name in spec.future_names:
         columns.append(future[name][rows])
     return np.column_stack(columns).astype("float64", copy=False)
+
+
+def _solar_columns(
+    history: History, sun: SunPath, *, rows: IntArray, last: IntArray, day_back: IntArray
+) -> list[FloatArray]:
+    """Clear sky at the step, and scaled by the energy share of the last day and week."""
+    assert history.mean_week is not None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_day = _take(history.mean_day, last) / _take(sun.ghi_mean_day, last)
+        share_week = _take(history.mean_week, last) / _take(sun.ghi_mean_week, last)
+        clear_before = _take(sun.ghi, day_back)
+        index_before = np.where(
+            clear_before >= MIN_CLEAR_W_PER_M2,
+            _take(history.target, day_back) / clear_before,
+            np.nan,
+        )
+        ghi = sun.ghi[rows]
+        scaled = [ghi * share_day, ghi * share_week]
+    # A share over a day without sun (the grid's first hours) is not a number.
+    scaled = [np.where(np.isfinite(column), column, np.nan) for column in scaled]
+    return [ghi, sun.elevation[rows], *scaled, index_before]
 
 
 def trailing_mean(values: FloatArray, window: int) -> FloatArray:

@@ -26,6 +26,8 @@ from gridflex.engines.forecasting.options import (
     to_timestamp,
     training_window,
 )
+from gridflex.engines.forecasting.selection import VALIDATION_DAYS, Selection
+from gridflex.engines.forecasting.solar import SolarSite
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,17 @@ class ForecastResult:
     resolution : Timedelta
         Step of the forecast (the target's resolution).
     model, model_version : str
-        Model name and recipe version, for the data-source record.
+        The model used (for ``auto``: the one chosen, e.g. ``boosted`` or the blend
+        ``boosted+naive-weekly``) and the recipe version, for the data-source record.
     model_params : dict
         JSON-friendly settings of the fitted model, for the data-source record.
     train_start, train_end : Timestamp
         The training window ``[train_start, train_end)``.
     n_train_values : int
         Known target values in the training window.
+    selection : Selection or None
+        For ``auto``: the candidates' errors in the backtest before the belief
+        time, the one chosen and its skill against each baseline.
     """
 
     values: pd.Series
@@ -64,6 +70,7 @@ class ForecastResult:
     train_start: pd.Timestamp
     train_end: pd.Timestamp
     n_train_values: int
+    selection: Selection | None = None
 
     def to_beliefs(self) -> pd.DataFrame:
         """One row per belief: ``event_start, belief_time, cumulative_probability, event_value``.
@@ -93,7 +100,7 @@ def forecast(
     n_steps: int | None = None,
     end: datetime | pd.Timestamp | None = None,
     resolution: timedelta | pd.Timedelta | None = None,
-    model: str = "boosted",
+    model: str = "auto",
     train_start: datetime | pd.Timestamp | None = None,
     train_period: timedelta | pd.Timedelta | None = None,
     max_training_period: timedelta | pd.Timedelta = DEFAULT_MAX_TRAINING_PERIOD,
@@ -104,6 +111,7 @@ def forecast(
     timezone: str = "UTC",
     model_params: Mapping[str, Any] | None = None,
     seed: int = 0,
+    solar_site: SolarSite | None = None,
 ) -> ForecastResult:
     """Forecast ``target`` for the steps ``[start, end)`` as known at ``belief_time``.
 
@@ -123,7 +131,10 @@ def forecast(
         last step. Give exactly one.
     resolution : timedelta, optional
         Step of the target; inferred from its index when absent.
-    model : {"boosted", "naive-daily", "naive-weekly"}
+    model : {"auto", "boosted", "naive-daily", "naive-weekly", "persistence"}
+        ``auto`` backtests the others (and blends of two) on the history
+        before ``belief_time`` and uses the best; see :mod:`.selection`.
+        With ``probabilistic`` it uses ``boosted``.
     train_start, train_period, max_training_period
         The training window, see :func:`~.options.training_window`.
         ``train_period`` and ``max_training_period`` are at least 2 days.
@@ -142,6 +153,9 @@ def forecast(
         Overrides of the gradient-boosting settings (``max_iter``, ...).
     seed : int
         Seed for drawing the training leads (the model itself is deterministic).
+    solar_site : SolarSite, optional
+        Location of a solar asset: adds clear-sky irradiance and sun elevation
+        features (see :mod:`.features`).
 
     Returns
     -------
@@ -165,6 +179,7 @@ def forecast(
         timezone=timezone,
         model_params=model_params,
         seed=seed,
+        solar_site=solar_site,
     )
     series, res = prepare_target(target, resolution=resolution)
     belief = to_timestamp(belief_time, field="belief_time")
@@ -219,9 +234,15 @@ def ceil_to_grid(
 
 
 def lookback(n_leads: int, resolution: pd.Timedelta) -> int:
-    """Grid steps before the training window that the lag features may read."""
+    """Grid steps before the training window that the lag features may read.
+
+    Model selection trains its backtest runs up to ``n_leads`` steps plus
+    :data:`~.selection.VALIDATION_DAYS` before the origin; the grid starts
+    early enough for their features too.
+    """
     steps_per_day = int(pd.Timedelta(days=1) // resolution)
-    return FeatureSpec(steps_per_day, 0.0).lookback_steps(max(1, n_leads))
+    features = FeatureSpec(steps_per_day, 0.0).lookback_steps(max(1, n_leads))
+    return features + max(1, n_leads) + VALIDATION_DAYS * steps_per_day
 
 
 def make_result(
@@ -244,12 +265,13 @@ def make_result(
         },
         belief_time=belief,
         resolution=ws.grid.resolution,
-        model=ws.options.model,
+        model=trained.name,
         model_version=pipeline.MODEL_VERSION,
         model_params=trained.params,
         train_start=trained.train_start,
         train_end=trained.train_end,
         n_train_values=trained.n_train_values,
+        selection=trained.selection,
     )
 
 

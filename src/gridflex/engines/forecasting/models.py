@@ -1,7 +1,8 @@
-"""The two forecasting models: a seasonal-naive baseline and gradient boosting.
+"""The forecasting models: persistence, seasonal-naive baselines and gradient boosting.
 
-Both work on grid positions and arrays prepared by :mod:`.features`; neither
-knows about time stamps.
+All work on grid positions and arrays prepared by :mod:`.features`; none
+knows about time stamps. scikit-learn is imported when a model is fitted, not
+with this module: the API server and the CLI import the engine at start-up.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import sklearn
 from numpy.typing import NDArray
-from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import threadpool_limits
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+#: Below this clear-sky irradiance a ratio to it says nothing (dawn, dusk). [W/m²]
+MIN_CLEAR_W_PER_M2 = 50.0
 
 #: Gradient-boosting settings: fixed seed and no early stopping, so that the
 #: same data always gives the same model (early stopping would draw a random
@@ -83,6 +84,77 @@ class SeasonalNaive:
             source = source - season
 
 
+class SeasonalMedian:
+    """Forecast each step by the median of its known values on the last ``cycles`` seasons.
+
+    For a step ``t`` with lead ``h`` the values at ``t - k * season`` for the
+    ``cycles`` smallest ``k >= ceil(h / season)``, the unknown ones left out:
+    the middle of what the same time of day looked like lately. The median, not
+    the mean, because it minimises the absolute error, and a few cloudy days
+    pull a mean of PV output far below a typical day.
+
+    With ``clear_sky`` (the site's clear-sky irradiance per grid step) the
+    median is taken of the clear-sky index (value / clear-sky irradiance) and
+    multiplied back by the clear sky of the step itself, so that the profile
+    follows the sun's path as the days lengthen or shorten. Where the sun is
+    too low for the index to mean anything, the plain median is used.
+    """
+
+    def __init__(self, season_steps: int, cycles: int, clear_sky: FloatArray | None = None) -> None:
+        if season_steps < 1 or cycles < 1:
+            raise ValueError("season_steps and cycles must be at least 1")
+        self.season_steps = season_steps
+        self.cycles = cycles
+        self.clear_sky = clear_sky
+
+    def predict(
+        self, known: FloatArray, *, rows: IntArray, lead: IntArray, first: int = 0
+    ) -> FloatArray:
+        """Seasonal medians for target positions ``rows`` (NaN where no cycle is known)."""
+        back = (-(-lead // self.season_steps))[:, None] + np.arange(self.cycles)[None, :]
+        source = rows[:, None] - back * self.season_steps
+        ok = (source >= first) & (source < len(known))
+        values = np.where(ok, known[np.clip(source, 0, len(known) - 1)], np.nan)
+        plain = _nanmedian_rows(values)
+        if self.clear_sky is None:
+            return plain
+        clear = self.clear_sky
+        with np.errstate(divide="ignore", invalid="ignore"):
+            clear_then = np.where(ok, clear[np.clip(source, 0, len(clear) - 1)], np.nan)
+            index = np.where(clear_then >= MIN_CLEAR_W_PER_M2, values / clear_then, np.nan)
+        scaled = _nanmedian_rows(index) * clear[rows]
+        use = (clear[rows] >= MIN_CLEAR_W_PER_M2) & ~np.isnan(scaled)
+        return np.where(use, scaled, plain)
+
+
+def _nanmedian_rows(values: FloatArray) -> FloatArray:
+    """Median of the known values of each row; NaN for a row without any (no warning)."""
+    out = np.full(len(values), np.nan)
+    some = ~np.isnan(values).all(axis=1)
+    if some.any():
+        out[some] = np.nanmedian(values[some], axis=1)
+    return out
+
+
+class Persistence:
+    """Forecast every step by the latest known value before the origin.
+
+    The latest known value at or after ``first``; NaN when there is none.
+    """
+
+    def predict(
+        self, known: FloatArray, *, rows: IntArray, lead: IntArray, first: int = 0
+    ) -> FloatArray:
+        """Persistence values for target positions ``rows`` (``known`` is NaN from the origin on)."""
+        positions = np.arange(len(known))
+        latest = np.maximum.accumulate(np.where(np.isnan(known), -1, positions))
+        source = latest[np.clip(rows - lead, 0, len(known) - 1)]
+        ok = (rows - lead >= 0) & (source >= first)
+        out = np.full(len(rows), np.nan)
+        out[ok] = known[source[ok]]
+        return out
+
+
 class BoostedModel:
     """Histogram gradient boosting for a point forecast or a set of quantiles.
 
@@ -115,11 +187,14 @@ class BoostedModel:
         self.quantiles = tuple(sorted(quantiles)) if quantiles is not None else None
         self.params = {**BOOSTED_PARAMS, **(params or {})}
         self.threads = threads
-        self._models: list[HistGradientBoostingRegressor] = []
+        self._models: list[Any] = []
         self.used_columns: NDArray[np.bool_] = np.ones(0, dtype=bool)
 
     def fit(self, features: FloatArray, target: FloatArray) -> BoostedModel:
         """Fit on a feature matrix (NaN = missing) and observed target values."""
+        from sklearn.ensemble import HistGradientBoostingRegressor
+        from threadpoolctl import threadpool_limits
+
         if self.quantiles is None:
             losses: list[dict[str, Any]] = [{"loss": "squared_error"}]
         else:
@@ -138,6 +213,8 @@ class BoostedModel:
 
     def predict(self, features: FloatArray) -> FloatArray:
         """Point forecast: the mean model, or the median when fitted for quantiles."""
+        from threadpoolctl import threadpool_limits
+
         if self.quantiles is None:
             with threadpool_limits(limits=self.threads, user_api="openmp"):
                 prediction = self._models[0].predict(features[:, self.used_columns])
@@ -156,6 +233,8 @@ class BoostedModel:
         """
         if self.quantiles is None:
             raise ValueError("this model was fitted for a point forecast, not quantiles")
+        from threadpoolctl import threadpool_limits
+
         with threadpool_limits(limits=self.threads, user_api="openmp"):
             predictions = [m.predict(features[:, self.used_columns]) for m in self._models]
         stacked = np.sort(np.vstack(predictions), axis=0)
@@ -163,6 +242,8 @@ class BoostedModel:
 
     def describe(self) -> dict[str, Any]:
         """Settings for the data-source record (JSON-friendly)."""
+        import sklearn
+
         return {
             "estimator": "sklearn.ensemble.HistGradientBoostingRegressor",
             "sklearn_version": sklearn.__version__,

@@ -10,9 +10,12 @@ Trigger field -> keyword of :func:`~.forecast.forecast` / :func:`~.backtest.back
 ``forecast-frequency``      ``frequency`` (backtest): time between forecast runs
 ``max-forecast-horizon``    ``horizon`` (backtest) / ``n_steps`` or ``end`` (forecast)
 ``probabilistic``           ``probabilistic``: also forecast the 10/50/90 % quantiles
-``model``                   ``model``: ``boosted``, ``naive-daily`` or ``naive-weekly``
+``model``                   ``model``: ``auto`` (default), ``boosted``, ``naive-daily``,
+                            ``naive-weekly``, ``median-daily``, ``clearsky-median`` (solar
+                            sites) or ``persistence``
 ``past-regressors``         ``past_regressors``: {name: series known up to the belief time}
 ``future-regressors``       ``future_regressors``: {name: series known over the horizon too}
+(the sensor's asset)        ``solar_site``: latitude and longitude of a solar asset
 ==========================  ==================================================================
 """
 
@@ -25,16 +28,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
 
 from gridflex.engines.forecasting.errors import ForecastConfigError
+from gridflex.engines.forecasting.solar import SolarSite
 
-#: Model names and, for the naive ones, their season.
+#: Model names a request may give and, for the seasonal-naive ones, their season.
+#: ``auto`` picks, per forecast, the candidate with the least error in a backtest
+#: of the data known before it (see :mod:`.selection`).
 MODELS: dict[str, timedelta | None] = {
+    "auto": None,
     "boosted": None,
     "naive-daily": timedelta(days=1),
     "naive-weekly": timedelta(days=7),
+    "median-daily": timedelta(days=1),
+    "clearsky-median": timedelta(days=1),
+    "persistence": None,
 }
+#: Models that need a solar site (the clear sky at its location).
+SOLAR_MODELS = ("clearsky-median",)
+#: Models that forecast quantiles (``auto`` then uses ``boosted``).
+PROBABILISTIC_MODELS = ("auto", "boosted")
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
 MIN_TRAIN_PERIOD = timedelta(days=2)
 DEFAULT_MAX_TRAINING_PERIOD = timedelta(days=365)
@@ -45,7 +58,7 @@ _FIXED_BY_ENGINE = {"loss", "quantile"}
 class ForecastOptions:
     """Checked model and training options; see the module docstring for the fields."""
 
-    model: str = "boosted"
+    model: str = "auto"
     probabilistic: bool = False
     quantiles: tuple[float, ...] = QUANTILES
     train_start: pd.Timestamp | None = None
@@ -54,16 +67,12 @@ class ForecastOptions:
     timezone: str = "UTC"
     model_params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
-
-    @property
-    def season(self) -> timedelta | None:
-        """Season of a naive model; ``None`` for the boosted one."""
-        return MODELS[self.model]
+    solar_site: SolarSite | None = None
 
 
 def make_options(
     *,
-    model: str = "boosted",
+    model: str = "auto",
     probabilistic: bool = False,
     quantiles: Sequence[float] = QUANTILES,
     train_start: datetime | pd.Timestamp | None = None,
@@ -72,16 +81,22 @@ def make_options(
     timezone: str = "UTC",
     model_params: Mapping[str, Any] | None = None,
     seed: int = 0,
+    solar_site: SolarSite | None = None,
 ) -> ForecastOptions:
     """Check the options and return them normalised (UTC timestamps, pandas timedeltas)."""
     if model not in MODELS:
         raise ForecastConfigError(
             f"Unknown model {model!r}; choose one of {', '.join(MODELS)}.", field="model"
         )
-    if probabilistic and model != "boosted":
+    if probabilistic and model not in PROBABILISTIC_MODELS:
         raise ForecastConfigError(
-            "Probabilistic forecasts need model 'boosted'; the naive models give one value.",
+            "Probabilistic forecasts need model 'boosted' (or 'auto', which then uses it); "
+            f"{model!r} gives one value.",
             field="probabilistic",
+        )
+    if model in SOLAR_MODELS and solar_site is None:
+        raise ForecastConfigError(
+            f"Model {model!r} scales by the clear sky and needs a solar site.", field="model"
         )
     levels = tuple(sorted(float(q) for q in quantiles))
     if not levels or len(set(levels)) != len(levels) or not all(0 < q < 1 for q in levels):
@@ -110,6 +125,7 @@ def make_options(
         timezone=_check_timezone(timezone),
         model_params=_check_model_params(model_params or {}),
         seed=int(seed),
+        solar_site=_check_site(solar_site),
     )
 
 
@@ -174,7 +190,24 @@ def _check_timezone(name: str) -> str:
     return name
 
 
+def _check_site(site: SolarSite | None) -> SolarSite | None:
+    if site is None:
+        return None
+    if not isinstance(site, SolarSite):
+        raise ForecastConfigError("solar_site must be a SolarSite.", field="solar_site")
+    if not (-90 <= site.latitude <= 90 and -180 <= site.longitude <= 180):
+        raise ForecastConfigError(
+            f"solar_site latitude {site.latitude} or longitude {site.longitude} is out of range.",
+            field="solar_site",
+        )
+    return site
+
+
 def _check_model_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    if not params:
+        return {}
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     allowed = set(HistGradientBoostingRegressor().get_params()) - _FIXED_BY_ENGINE
     unknown = sorted(set(params) - allowed)
     if unknown:

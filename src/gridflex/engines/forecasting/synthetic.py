@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.signal import lfilter
 
 #: Mean load of the synthetic site. [kW]
 BASE_KW = 50.0
@@ -77,6 +76,8 @@ def _day_level(index: pd.DatetimeIndex, rng: np.random.Generator) -> NDArray[np.
 
 def _ar1(n: int, rng: np.random.Generator, *, phi: float, sd: float) -> NDArray[np.float64]:
     """A stationary AR(1) series with standard deviation ``sd``."""
+    from scipy.signal import lfilter  # here, not at import: the server imports the engine
+
     shocks = rng.normal(0.0, sd * np.sqrt(1.0 - phi**2), n)
     shocks[0] = rng.normal(0.0, sd)
     return np.asarray(lfilter([1.0], [1.0, -phi], shocks), dtype="float64")

@@ -64,8 +64,7 @@ def regressor_sensors(
 def training_start(plan: Plan) -> datetime:
     """Earliest event start any run may read: the first training window plus the feature lookback."""
     spec = plan.spec
-    options = make_options(
-        model=spec.model,
+    options = make_options(  # the training window, which does not depend on the model
         train_start=spec.train_start,
         train_period=spec.train_period,
         max_training_period=spec.max_training_period,
@@ -117,8 +116,7 @@ def check_history(session: Session, sensor: Sensor, plan: Plan) -> None:
     """
     first_origin = ceil_to_grid(plan.made_at[0], plan.resolution)
     spec = plan.spec
-    options = make_options(
-        model=spec.model,
+    options = make_options(  # the training window, which does not depend on the model
         train_start=spec.train_start,
         train_period=spec.train_period,
         max_training_period=spec.max_training_period,

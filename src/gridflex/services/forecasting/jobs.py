@@ -20,6 +20,7 @@ from gridflex.jobs.service import check_rate_limit
 from gridflex.services.belief_checks import td_us, to_us
 from gridflex.services.forecasting.data import check_history, regressor_sensors
 from gridflex.services.forecasting.run import describe, run_plan
+from gridflex.services.forecasting.site import WEATHER_ATTRIBUTE, weather_sensors
 from gridflex.services.forecasting.spec import ForecastSpec, resolve
 from gridflex.store.models import Job, Sensor, User
 from gridflex.store.queries import beliefs as q
@@ -54,7 +55,9 @@ def trigger_forecast(
     Too little history is refused here with the amount needed, rather than
     in a job that fails later.
     """
+    linked = tuple(weather_sensors(sensor))
     for ids, field in (
+        (linked, WEATHER_ATTRIBUTE),
         (spec.past_regressors, "config.past-regressors"),
         (spec.future_regressors, "config.future-regressors"),
     ):
@@ -92,7 +95,9 @@ def forecast_values(
 
     Per event: the most recent belief of the job's data source recorded at or
     before the job's last belief time (for rolling runs: the latest run covering
-    the event). Quantiles, when made, come along as ``quantiles``.
+    the event). Quantiles, when made, come along as ``quantiles``; ``model`` and
+    ``selection`` say which model made the (last run of the) forecast and how the
+    candidates did before it; rolling runs add ``skills`` against each baseline.
     """
     result = job.result or {}
     start = parse_datetime(result["start"])
@@ -130,6 +135,11 @@ def forecast_values(
     }
     if len(per_probability) > 1:
         answer["quantiles"] = {f"{p:g}": values for p, values in per_probability.items()}
+    # Which model made it and how it did against the baselines (``auto``'s choice).
+    answer["model"] = result.get("model")
+    answer["selection"] = result.get("selection")
+    if "skills" in result:
+        answer["skills"] = result["skills"]
     return answer
 
 

@@ -4,13 +4,16 @@ One forecast run becomes beliefs with its belief time (the moment it counts as
 made) and, when probabilistic, one belief per quantile (cumulative probability
 0.1, 0.5 and 0.9). Rolling runs are one engine backtest: each run is made at its
 own start, and where actual values are known they are scored against them and
-against a seasonal-naive baseline.
+against the baselines (seasonal-naive daily and weekly, persistence). With
+model ``auto`` (the default) each run uses the model that did best in a backtest
+of the data known before it; the job result names it, with its skills.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +35,7 @@ from gridflex.engines.forecasting import (
 )
 from gridflex.services import beliefs
 from gridflex.services.forecasting.data import Inputs, load_inputs
+from gridflex.services.forecasting.site import solar_site
 from gridflex.services.forecasting.spec import ForecastSpec, Plan
 from gridflex.store.models import DataSource, Sensor
 from gridflex.timing import format_duration, to_utc
@@ -145,6 +149,7 @@ def _engine_kwargs(inputs: Inputs, sensor: Sensor, plan: Plan) -> dict[str, Any]
         "future_regressors": inputs.future,
         "probabilistic": spec.probabilistic,
         "timezone": sensor.timezone or "UTC",
+        "solar_site": solar_site(sensor),
     }
 
 
@@ -208,6 +213,13 @@ def describe(outcome: Outcome, sensor: Sensor) -> dict[str, Any]:
         "runs": len(outcome.runs),
         "quantiles": sorted(last.quantiles) if last.quantiles else [0.5],
         "model": last.model,
+        "requested_model": plan.spec.model,
+        "selection": None if last.selection is None else _jsonable(last.selection.to_dict()),
+        "solar_site": last.model_params.get("solar_site"),
+        "regressors": {
+            "past": list(plan.spec.past_regressors),
+            "future": list(plan.spec.future_regressors),
+        },
         "model_version": last.model_version,
         "model_params": _jsonable(last.model_params),
         "train_start": _iso(last.train_start.to_pydatetime()),
@@ -222,6 +234,9 @@ def describe(outcome: Outcome, sensor: Sensor) -> dict[str, Any]:
         out["metrics"] = _metrics(result.metrics)
         out["baseline_metrics"] = _metrics(result.baseline_metrics)
         out["skill"] = result.skill_frac
+        out["skills"] = result.skills
+        out["baselines"] = {n: _metrics(m) for n, m in result.baseline_scores.items()}
+        out["chosen_models"] = dict(Counter(result.chosen))
         out["n_trainings"] = result.n_trainings
     return out
 

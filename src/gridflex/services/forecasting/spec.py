@@ -25,8 +25,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridflex.engines.forecasting import DEFAULT_MAX_TRAINING_PERIOD, MIN_TRAIN_PERIOD, MODELS
+from gridflex.engines.forecasting.options import PROBABILISTIC_MODELS, SOLAR_MODELS
 from gridflex.errors import ValidationError
 from gridflex.services.belief_checks import check_alignment
+from gridflex.services.forecasting.site import solar_site, weather_sensors
 from gridflex.store.models import Sensor
 from gridflex.timing import format_duration, parse_datetime, parse_duration, to_utc
 
@@ -53,7 +55,7 @@ class ForecastSpec:
     horizon: timedelta | None = None
     frequency: timedelta | None = None
     retrain_frequency: timedelta | None = None
-    model: str = "boosted"
+    model: str = "auto"
     probabilistic: bool = False
     train_start: datetime | None = None
     train_period: timedelta | None = None
@@ -137,7 +139,7 @@ def make_spec(
     max_forecast_horizon: timedelta | None = None,
     forecast_frequency: timedelta | None = None,
     retrain_frequency: timedelta | None = None,
-    model: str = "boosted",
+    model: str = "auto",
     probabilistic: bool = False,
     train_start: datetime | None = None,
     train_period: timedelta | None = None,
@@ -151,9 +153,11 @@ def make_spec(
 
     With ``fixed=False`` (refresh jobs) the cut-off and start are left open and
     resolved when the job runs; ``start``, ``end`` and ``prior`` must then be absent.
+    Weather sensors linked to the sensor (:mod:`.site`) join the past regressors.
     Field names in errors are those of the trigger message.
     """
     resolution = check_sensor(sensor)
+    linked = [i for i in weather_sensors(sensor) if i not in (*regressors, *future_regressors)]
     if sum(v is not None for v in (start, end, duration)) > 2:
         raise ValidationError("Give at most two of start, end and duration.", field="duration")
     for name, value in (
@@ -179,6 +183,12 @@ def make_spec(
     if fixed and start is None:
         start = ceil_to_grid(cutoff, resolution)
     _check_options(model, probabilistic, train_period, max_training_period, retrain_frequency)
+    if model in SOLAR_MODELS and solar_site(sensor) is None:
+        raise ValidationError(
+            f"Model {model!r} needs a solar sensor: one on an asset of type 'solar' with a "
+            "latitude and longitude (its own or a parent's).",
+            field="model",
+        )
     spec = ForecastSpec(
         sensor_id=sensor.id,
         duration=length,
@@ -192,7 +202,7 @@ def make_spec(
         train_start=None if train_start is None else to_utc(train_start),
         train_period=train_period,
         max_training_period=max_training_period or DEFAULT_MAX_TRAINING_PERIOD,
-        past_regressors=tuple(dict.fromkeys([*regressors, *past_regressors])),
+        past_regressors=tuple(dict.fromkeys([*regressors, *past_regressors, *linked])),
         future_regressors=tuple(dict.fromkeys([*regressors, *future_regressors])),
     )
     resolve(spec, sensor, now=now)  # refuse now what the job would refuse later
@@ -210,9 +220,10 @@ def _check_options(
         raise ValidationError(
             f"Unknown model {model!r}; choose one of {', '.join(MODELS)}.", field="model"
         )
-    if probabilistic and model != "boosted":
+    if probabilistic and model not in PROBABILISTIC_MODELS:
         raise ValidationError(
-            "probabilistic forecasts need model 'boosted' (the naive models give one value).",
+            f"probabilistic forecasts need model 'boosted' (or 'auto', which then uses it); "
+            f"{model!r} gives one value.",
             field="probabilistic",
         )
     for name, value in (
