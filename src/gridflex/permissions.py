@@ -24,7 +24,7 @@ Rules
 from __future__ import annotations
 
 from gridflex.errors import PermissionDeniedError
-from gridflex.store.models import Account, Asset, Sensor, User
+from gridflex.store.models import Account, Asset, Job, Sensor, User
 
 READ, UPDATE, CREATE, DELETE = "read", "update", "create-children", "delete"
 
@@ -70,6 +70,22 @@ def can_access_asset(user: User, asset: Asset, action: str) -> bool:
 
 def can_access_sensor(user: User, sensor: Sensor, action: str) -> bool:
     return can_access_asset(user, sensor.asset, action)
+
+
+def can_read_account_audit(user: User, account: Account) -> bool:
+    return reads_everything(user) or (
+        account.id == user.account_id and user.has_role("account-admin")
+    )
+
+
+def can_read_user_audit(user: User, other: User) -> bool:
+    return (
+        reads_everything(user) or user.id == other.id or can_manage_users_of(user, other.account_id)
+    )
+
+
+def can_read_job(user: User, job: Job) -> bool:
+    return reads_everything(user) or job.account_id == user.account_id
 
 
 def can_read_user(user: User, other: User) -> bool:

@@ -5,11 +5,12 @@ Lookup, 404 and 403 live here, once, so that handlers stay a few lines long.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from gridflex import permissions
@@ -18,7 +19,7 @@ from gridflex.config import Settings
 from gridflex.errors import AuthenticationError, NotFoundError, ValidationError
 from gridflex.security import read_token
 from gridflex.store.base import INT32_MAX, session_scope
-from gridflex.store.models import Account, Asset, Sensor, User
+from gridflex.store.models import Account, Asset, Job, Sensor, User
 from gridflex.timing import utcnow
 
 
@@ -52,8 +53,10 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Use
     """The user a token belongs to, if the token is valid, current and the user active."""
     if not token:
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)
+    from gridflex.services.users import find_user
+
     claims = read_token(token, secret_key=settings.secret_key)
-    user = session.get(User, claims.user_id)
+    user = find_user(session, claims.user_id)
     if user is None or not user.active or user.token_key != claims.token_key:
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)
     now = utcnow()
@@ -97,75 +100,101 @@ def refuse_unknown_query(request: Request) -> None:
 StrictQuery = Depends(refuse_unknown_query)
 
 
-def _asset(session: Session, asset_id: int) -> Asset:
-    asset = session.get(Asset, asset_id)
-    if asset is None:
-        raise NotFoundError(f"Asset {asset_id} not found.")
-    return asset
+def _entity(
+    lookup: Callable[[Session, int], Any],
+    rule: Callable[[User, Any], bool],
+    description: str,
+    *,
+    missing_is_invalid: bool = False,
+) -> Callable[..., Any]:
+    """A dependency: the entity with the path's ``id`` (else 404, or 422 naming ``id`` where
+    the reference answers so), if ``rule`` lets the user at it (else 403). Every entity route
+    gets its entity through one of these."""
 
+    def dependency(user: CurrentUser, session: SessionDep, id: int) -> Any:
+        try:
+            entity = lookup(session, id)
+        except NotFoundError as exc:
+            if not missing_is_invalid:
+                raise
+            what = description.removesuffix(" id")
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("path", "id"),
+                        "msg": f"No {what} found with ID {id}.",
+                        "type": "value_error",
+                    }
+                ]
+            ) from exc
+        permissions.require(rule(user, entity))
+        return entity
 
-def _sensor(session: Session, sensor_id: int) -> Sensor:
-    sensor = session.get(Sensor, sensor_id)
-    if sensor is None:
-        raise NotFoundError(f"Sensor {sensor_id} not found")
-    return sensor
-
-
-def asset_with(action: str):  # noqa: ANN201 - returns a dependency
-    def dependency(
-        user: CurrentUser,
-        session: SessionDep,
-        id: Annotated[int, Path(ge=1, le=INT32_MAX, description="asset id")],
-    ) -> Asset:
-        asset = _asset(session, id)
-        permissions.require(permissions.can_access_asset(user, asset, action))
-        return asset
-
+    # A real object, not a string: the description differs per entity (FastAPI reads it).
+    dependency.__annotations__["id"] = Annotated[
+        int, Path(ge=1, le=INT32_MAX, description=description)
+    ]
     return dependency
 
 
-def sensor_with(action: str):  # noqa: ANN201 - returns a dependency
-    def dependency(
-        user: CurrentUser,
-        session: SessionDep,
-        id: Annotated[int, Path(ge=1, le=INT32_MAX, description="sensor id")],
-    ) -> Sensor:
-        sensor = _sensor(session, id)
-        permissions.require(permissions.can_access_sensor(user, sensor, action))
-        return sensor
+def _asset(rule: Callable[[User, Asset], bool], **options: bool) -> Callable[..., Any]:
+    from gridflex.services.assets import get_asset
 
-    return dependency
+    return _entity(get_asset, rule, "asset id", **options)
 
 
-def readable_account(
-    user: CurrentUser,
-    session: SessionDep,
-    id: Annotated[int, Path(ge=1, le=INT32_MAX, description="account id")],
-) -> Account:
-    account = session.get(Account, id)
-    if account is None:
-        raise NotFoundError(f"Account {id} not found.")
-    permissions.require(permissions.can_read_account(user, account))
-    return account
+def _sensor(rule: Callable[[User, Sensor], bool], **options: bool) -> Callable[..., Any]:
+    from gridflex.services.sensors import get_sensor
+
+    return _entity(get_sensor, rule, "sensor id", **options)
 
 
-def readable_user(
-    user: CurrentUser,
-    session: SessionDep,
-    id: Annotated[int, Path(ge=1, le=INT32_MAX, description="user id")],
-) -> User:
-    other = session.get(User, id)
-    if other is None:
-        raise NotFoundError(f"User {id} not found.")
-    permissions.require(permissions.can_read_user(user, other))
-    return other
+def _account(rule: Callable[[User, Account], bool]) -> Callable[..., Any]:
+    from gridflex.services.accounts import get_account
+
+    return _entity(get_account, rule, "account id")
 
 
-ReadableAsset = Annotated[Asset, Depends(asset_with(permissions.READ))]
-UpdatableAsset = Annotated[Asset, Depends(asset_with(permissions.UPDATE))]
-DeletableAsset = Annotated[Asset, Depends(asset_with(permissions.DELETE))]
-ReadableSensor = Annotated[Sensor, Depends(sensor_with(permissions.READ))]
-UpdatableSensor = Annotated[Sensor, Depends(sensor_with(permissions.UPDATE))]
-DeletableSensor = Annotated[Sensor, Depends(sensor_with(permissions.DELETE))]
-ReadableAccount = Annotated[Account, Depends(readable_account)]
-ReadableUser = Annotated[User, Depends(readable_user)]
+def _user(rule: Callable[[User, User], bool]) -> Callable[..., Any]:
+    from gridflex.services.users import get_user
+
+    return _entity(get_user, rule, "user id")
+
+
+def _to(check: Callable[[User, Any, str], bool], action: str) -> Callable[[User, Any], bool]:
+    return lambda user, entity: check(user, entity, action)
+
+
+P = permissions
+ReadableAsset = Annotated[Asset, Depends(_asset(_to(P.can_access_asset, P.READ)))]
+UpdatableAsset = Annotated[Asset, Depends(_asset(_to(P.can_access_asset, P.UPDATE)))]
+DeletableAsset = Annotated[Asset, Depends(_asset(_to(P.can_access_asset, P.DELETE)))]
+ReadableSensor = Annotated[Sensor, Depends(_sensor(_to(P.can_access_sensor, P.READ)))]
+UpdatableSensor = Annotated[Sensor, Depends(_sensor(_to(P.can_access_sensor, P.UPDATE)))]
+DeletableSensor = Annotated[Sensor, Depends(_sensor(_to(P.can_access_sensor, P.DELETE)))]
+# Schedule triggers: an unknown sensor or asset is invalid input (422 naming ``id``), as the
+# reference answers; the user must be allowed to update what is scheduled.
+SchedulableSensor = Annotated[
+    Sensor, Depends(_sensor(_to(P.can_access_sensor, P.UPDATE), missing_is_invalid=True))
+]
+SchedulableAsset = Annotated[
+    Asset, Depends(_asset(_to(P.can_access_asset, P.UPDATE), missing_is_invalid=True))
+]
+# A sensor whose description (unit, resolution, timezone...) the user may change.
+DescribableSensor = Annotated[Sensor, Depends(_sensor(P.can_update_sensor_fields))]
+ReadableAccount = Annotated[Account, Depends(_account(P.can_read_account))]
+UpdatableAccount = Annotated[Account, Depends(_account(P.can_update_account))]
+AuditableAccount = Annotated[Account, Depends(_account(P.can_read_account_audit))]
+ReadableUser = Annotated[User, Depends(_user(P.can_read_user))]
+AuditableUser = Annotated[User, Depends(_user(P.can_read_user_audit))]
+
+
+def _readable_job(uuid: str, user: CurrentUser, session: SessionDep) -> Job:
+    from gridflex.jobs import get_job
+
+    job = get_job(session, uuid)
+    permissions.require(permissions.can_read_job(user, job))
+    return job
+
+
+ReadableJob = Annotated[Job, Depends(_readable_job)]

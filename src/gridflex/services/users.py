@@ -17,6 +17,7 @@ from gridflex.errors import (
 )
 from gridflex.security import hash_password, issue_token, random_password, verify_password
 from gridflex.services import audit
+from gridflex.store.base import INT32_MAX
 from gridflex.store.models import Account, Role, User
 from gridflex.store.models.users import new_token_key
 from gridflex.store.queries import users as q
@@ -49,6 +50,8 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     email = email.strip().lower()
+    if actor is not None:  # first: nobody learns which emails exist elsewhere
+        permissions.require(permissions.can_manage_users_of(actor, account_id))
     if session.get(Account, account_id) is None:
         raise ValidationError(f"Account {account_id} does not exist.", field="account_id")
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
@@ -235,3 +238,8 @@ def delete_user(session: Session, user: User, *, actor: User | None) -> None:
         account_id=user.account_id,
     )
     session.delete(user)
+
+
+def find_user(session: Session, user_id: int) -> User | None:
+    """The user with this id, if there is one (None also for ids no user can have)."""
+    return session.get(User, user_id) if 1 <= user_id <= INT32_MAX else None

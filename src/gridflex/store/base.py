@@ -148,3 +148,8 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def ping(session: Session) -> None:
+    """Raise unless the database answers."""
+    session.execute(sa.text("SELECT 1"))

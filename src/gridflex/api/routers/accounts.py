@@ -6,8 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from gridflex import permissions
-from gridflex.api.deps import CurrentUser, ReadableAccount, SessionDep
+from gridflex.api.deps import (
+    AuditableAccount,
+    CurrentUser,
+    ReadableAccount,
+    SessionDep,
+    UpdatableAccount,
+)
 from gridflex.api.listing import ListQueryDep, list_answer
 from gridflex.api.schemas.entities import AccountUpdate, account_public, audit_public
 from gridflex.services import accounts, audit
@@ -28,21 +33,14 @@ def read_account(account: ReadableAccount) -> dict[str, Any]:
 
 @router.patch("/{id}", summary="Update an account.")
 def update_account(
-    account: ReadableAccount, body: AccountUpdate, user: CurrentUser, session: SessionDep
+    account: UpdatableAccount, body: AccountUpdate, user: CurrentUser, session: SessionDep
 ) -> dict[str, Any]:
-    permissions.require(permissions.can_update_account(user, account))
     accounts.update_account(session, account, body.model_dump(exclude_unset=True), actor=user)
     return account_public(account)
 
 
 @router.get("/{id}/auditlog", summary="Get the history of actions for a specific account.")
-def read_account_auditlog(
-    account: ReadableAccount, user: CurrentUser, session: SessionDep
-) -> list[dict[str, Any]]:
-    permissions.require(
-        permissions.reads_everything(user)
-        or (user.account_id == account.id and user.has_role("account-admin"))
-    )
+def read_account_auditlog(account: AuditableAccount, session: SessionDep) -> list[dict[str, Any]]:
     return [
         audit_public(entry) for entry in audit.entries(session, Page(), account_id=account.id).rows
     ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 
 from gridflex import __version__
 from gridflex.api.deps import SessionDep, SettingsDep
 from gridflex.api.responses import JSON
+from gridflex.store.base import ping
 
 router = APIRouter(tags=["public"])
 
@@ -49,7 +49,7 @@ def read_health(session: SessionDep, settings: SettingsDep) -> JSON:
     """Whether the database (and Redis, when configured) answer."""
     status: dict[str, Any] = {}
     try:
-        session.execute(sa.text("SELECT 1"))
+        ping(session)
         status["database_sql"] = True
     except Exception:  # pragma: no cover - depends on an outage
         status["database_sql"] = False

@@ -12,17 +12,22 @@ import json
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticValidationError
 
-from gridflex import permissions
-from gridflex.api.deps import CurrentUser, ReadableSensor, SessionDep, SettingsDep
+from gridflex.api.deps import (
+    CurrentUser,
+    ReadableSensor,
+    SchedulableAsset,
+    SchedulableSensor,
+    SessionDep,
+    SettingsDep,
+)
 from gridflex.api.responses import JSON
 from gridflex.api.schemas.schedules import ScheduleQuery, ScheduleTrigger
 from gridflex.services import scheduling
 from gridflex.services.scheduling.answers import SIGN_CONVENTIONS
-from gridflex.store.models import Asset, Sensor
 
 router = APIRouter(prefix="/api/v3_0", tags=["schedules"])
 
@@ -108,26 +113,6 @@ async def trigger_body(request: Request) -> ScheduleTrigger:
 TriggerBody = Annotated[ScheduleTrigger, Depends(trigger_body)]
 
 
-def _trigger_sensor(
-    user: CurrentUser, session: SessionDep, id: Annotated[int, Path(description="sensor id")]
-) -> Sensor:
-    sensor = session.get(Sensor, id)
-    if sensor is None:  # the reference answers 422 naming the path parameter
-        raise _reject("path", "id", f"No sensor found with ID {id}.")
-    permissions.require(permissions.can_access_sensor(user, sensor, permissions.UPDATE))
-    return sensor
-
-
-def _trigger_asset(
-    user: CurrentUser, session: SessionDep, id: Annotated[int, Path(description="asset id")]
-) -> Asset:
-    asset = session.get(Asset, id)
-    if asset is None:
-        raise _reject("path", "id", f"No asset found with ID {id}.")
-    permissions.require(permissions.can_access_asset(user, asset, permissions.UPDATE))
-    return asset
-
-
 def _answer(triggered: scheduling.Triggered, results_sensor: int | None) -> JSON:
     job = triggered.job_id
     body = {
@@ -170,7 +155,7 @@ def _request(body: ScheduleTrigger) -> scheduling.ScheduleRequest:
     openapi_extra=_docs(_TRIGGER_EXAMPLE),
 )
 def trigger_sensor_schedule(
-    sensor: Annotated[Sensor, Depends(_trigger_sensor)],
+    sensor: SchedulableSensor,
     body: TriggerBody,
     user: CurrentUser,
     session: SessionDep,
@@ -194,7 +179,7 @@ def trigger_sensor_schedule(
     openapi_extra=_docs(_ASSET_EXAMPLE),
 )
 def trigger_asset_schedule(
-    asset: Annotated[Asset, Depends(_trigger_asset)],
+    asset: SchedulableAsset,
     body: TriggerBody,
     user: CurrentUser,
     session: SessionDep,

@@ -6,15 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from gridflex import permissions
 from gridflex.api.deps import (
     CurrentUser,
     DeletableSensor,
+    DescribableSensor,
     ReadableSensor,
     SessionDep,
     SettingsDep,
     StrictQuery,
-    UpdatableSensor,
 )
 from gridflex.api.listing import ListQueryDep, list_answer
 from gridflex.api.schemas.entities import SensorCreate, SensorUpdate, sensor_public
@@ -63,17 +62,14 @@ def read_sensor(sensor: ReadableSensor, settings: SettingsDep) -> dict[str, Any]
 
 @router.patch("/{id}", summary="Update a sensor")
 def update_sensor(
-    sensor: UpdatableSensor,
+    sensor: DescribableSensor,
     body: SensorUpdate,
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
-    """Changing unit, resolution or knowledge horizon of a sensor with data re-interprets that data."""
-    permissions.require(
-        permissions.can_update_sensor_fields(user, sensor),
-        "Only admins and account-admins can update sensors.",
-    )
+    """Changing unit, resolution or knowledge horizon of a sensor with data re-interprets that
+    data: admins and account-admins of the owning account only."""
     sensors.update_sensor(session, sensor, body.model_dump(exclude_unset=True), actor=user)
     return sensor_public(sensor, settings.entity_host)
 
