@@ -11,18 +11,27 @@
   function fit(spec, width) {
     var inner = Math.max(240, width - 110);
     (spec.vconcat || [spec]).forEach(function (panel) { panel.width = inner; });
+    if (spec.vconcat) { return spec; }
+    spec.width = Math.max(200, width - 90);
     return spec;
   }
 
-  function draw(el) {
-    status(el, "Loading the chart …");
-    fetch(el.dataset.specUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+  function load(el) {
+    if (el.dataset.specJson) {  // a spec in the page, in a JSON data block
+      return Promise.resolve(JSON.parse(document.getElementById(el.dataset.specJson).textContent));
+    }
+    return fetch(el.dataset.specUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         return response.json().then(function (body) {
           if (!response.ok) { throw new Error(body.message || response.statusText); }
           return body;
         });
-      })
+      });
+  }
+
+  function draw(el) {
+    status(el, "Loading the chart …");
+    load(el)
       .then(function (spec) {
         var records = (spec.usermeta || {}).records;
         return window.vegaEmbed(el, fit(spec, el.clientWidth), {
@@ -39,7 +48,7 @@
 
   function drawAll() {
     if (!window.vegaEmbed) { return; }
-    document.querySelectorAll("[data-spec-url]").forEach(draw);
+    document.querySelectorAll("[data-spec-url], [data-spec-json]").forEach(draw);
   }
 
   window.gridflexCharts = { draw: draw, drawAll: drawAll };
