@@ -44,7 +44,7 @@ def _moment(text: str | None, field: str, zone: ZoneInfo) -> datetime | None:
 
 
 def window(
-    user: User, start: str | None, end: str | None, known_at: str | None
+    user: User, start: str | None = None, end: str | None = None, known_at: str | None = None
 ) -> tuple[charts.Window, dict[str, str]]:
     """The chart window from the page's controls, and the controls' values to show back."""
     zone = user_zone(user)

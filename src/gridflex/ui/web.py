@@ -58,10 +58,13 @@ def _number(value: Any, digits: int = 1) -> str:
 
 
 def find_vendor_dir(settings: Settings) -> Path | None:
-    """The node_modules folder that ``npm ci`` filled (setting, else upwards from here, else cwd)."""
-    candidates = [Path(settings.ui_vendor_dir)] if settings.ui_vendor_dir else []
-    candidates += [parent / "node_modules" for parent in HERE.parents]
-    candidates.append(Path.cwd() / "node_modules")
+    """The node_modules folder that ``npm ci`` filled: the setting's, else the first found
+    upwards from here (a source checkout), else in the working directory."""
+    if settings.ui_vendor_dir:
+        candidates = [Path(settings.ui_vendor_dir)]
+    else:
+        candidates = [parent / "node_modules" for parent in HERE.parents]
+        candidates.append(Path.cwd() / "node_modules")
     for folder in candidates:
         if all((folder / sub).is_dir() for sub in VENDOR_PACKAGES.values()):
             return folder
