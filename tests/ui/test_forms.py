@@ -37,7 +37,10 @@ def test_flex_context_is_saved_and_shown_as_inherited_below(client, site):
     )
     assert res.status_code == 303
     stored = _asset(client, site, site["site"])["flex_context"]
-    assert stored == {"consumption-price": {"sensor": site["prices"]}, "site-power-capacity": "250 kVA"}
+    assert stored == {
+        "consumption-price": {"sensor": site["prices"]},
+        "site-power-capacity": "250 kVA",
+    }
     child = client.get(f"/ui/assets/{site['battery']}")
     assert "250 kVA" in child.text and "from ACME site" in child.text
 
@@ -135,7 +138,12 @@ def test_account_admin_creates_and_deactivates_a_user(client, site, world):
     user_id = int(res.headers["location"].split("/")[-1].split("?")[0])
     res = client.post(
         f"/ui/users/{user_id}",
-        data={"csrf_token": csrf(client), "username": "new", "timezone": "UTC", "roles": ["consultant"]},
+        data={
+            "csrf_token": csrf(client),
+            "username": "new",
+            "timezone": "UTC",
+            "roles": ["consultant"],
+        },
     )  # "active" left unchecked: deactivate
     assert res.status_code == 200
     user = client.get(f"/api/v3_0/users/{user_id}", headers=site["admin"].headers).json()
@@ -164,7 +172,9 @@ def test_password_reset_shows_a_new_password_and_ends_old_sessions(client, world
         log_in(client, admin.email, "right password")
         res = client.post(f"/ui/users/{actor.id}/reset-password", data={"csrf_token": csrf(client)})
         assert res.status_code == 200
-        new_password = res.text.split('id="new-password" type="text" readonly value="')[1].split('"')[0]
+        new_password = res.text.split('id="new-password" type="text" readonly value="')[1].split(
+            '"'
+        )[0]
         assert theirs.get("/ui/dashboard", follow_redirects=False).status_code == 303
         assert log_in(theirs, actor.email, "old password").status_code == 401
         assert log_in(theirs, actor.email, new_password).status_code == 303
