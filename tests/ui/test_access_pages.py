@@ -133,3 +133,11 @@ def test_pages_answer_clearly_without_the_browser_libraries(world, settings, tmp
         assert "The map library is not installed" in page.text
         assert "/ui/vendor/leaflet/leaflet.js" not in page.text
         assert bare_client.get("/ui/vendor/leaflet/leaflet.js").status_code == 404
+
+
+def test_a_form_missing_a_field_gets_a_page_naming_it(client, world):
+    admin = world.user(world.account(), roles=["account-admin"], password="right password")
+    log_in(client, admin.email, "right password")
+    res = client.post(f"/ui/accounts/{admin.account_id}/users", data={"csrf_token": csrf(client)})
+    assert res.status_code == 422
+    assert res.headers["content-type"].startswith("text/html") and "email" in res.text

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -208,6 +209,12 @@ class UiRoute(APIRoute):
                 return login_redirect(request)
             except errors.GridflexError as exc:
                 return error_answer(request, exc)
+            except RequestValidationError as exc:  # a form or query field missing or malformed
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
+                    for e in exc.errors()
+                )
+                return error_answer(request, errors.ValidationError(problems))
 
         return guarded
 
