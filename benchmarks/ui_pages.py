@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from benchmarks.common import running_server, server_env
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -94,7 +93,7 @@ def main() -> None:
         began = time.perf_counter()
         build_demo(url, options.days)
         print(f"demo world ({options.days} days) built in {time.perf_counter() - began:.0f} s")
-        with running_server(url, env=server_env(url)) as (_, base):
+        with running_server(url, env=server_env(url), start_s=300) as (_, base):
             measure(base, options.repeat)
 
 
