@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
-from benchmarks.common import running_server, server_env
+from common import running_server, server_env
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
