@@ -11,6 +11,8 @@
   var nearLayer = L.layerGroup().addTo(map);
   var features = [], shown = [], fitted = false;
   var SIZES = { GSP: 22, BSP: 18, Primary: 14, Secondary: 10 };
+  var PROJECT_FIELDS = ["demandConnectedCapacity", "demandContractedCapacity", "demandQuotedCapacity",
+    "generationConnectedCapacity", "generationContractedCapacity", "generationQuotedCapacity"];
 
   function needs() { return form.querySelector("input[name=needs]:checked").value; }
   function checked(name) {
@@ -89,8 +91,11 @@
       record.appendChild(M.text("h4", "Projects (" + projects.length + ")"));
       var ul = document.createElement("ul");
       projects.slice(0, 30).forEach(function (proj) {
-        ul.appendChild(M.text("li", (proj.name || proj.mRID || "project") + ": " +
-          fmt(proj.capacity || proj.exportCapacity || proj.importCapacity, " MVA") + (proj.status ? " (" + proj.status + ")" : "")));
+        var figures = PROJECT_FIELDS.filter(function (k) { return proj[k]; }).map(function (k) {
+          return k.replace(/Capacity$/, "").replace(/([A-Z])/g, " $1").toLowerCase() + " " + fmt(proj[k], " MVA");
+        });
+        ul.appendChild(M.text("li", (proj.name || proj.mRID || "project") +
+          (proj.technologyType ? " (" + proj.technologyType + ")" : "") + (figures.length ? ": " + figures.join(", ") : "")));
       });
       record.appendChild(ul);
     }
