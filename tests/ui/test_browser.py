@@ -117,7 +117,11 @@ def browser() -> Iterator[Any]:
 
 
 class Visit:
-    """A page in its own browser context that records console errors."""
+    """A page in its own browser context that records console errors.
+
+    Conditions to wait for are written as functions (``"() => ..."``): a bare expression
+    would be evaluated with ``eval`` inside the page, which its CSP refuses.
+    """
 
     def __init__(self, browser: Any, base: str) -> None:
         self.base = base
@@ -205,7 +209,7 @@ def test_dashboard_shows_the_sites_on_a_map(demo: Visit) -> None:
 def test_asset_page_draws_the_charts_with_data(demo: Visit, server: dict[str, Any]) -> None:
     demo.go(f"/ui/assets/{server['site']}")
     demo.page.wait_for_function(
-        "document.getElementById('chart-status').textContent.includes('values shown')"
+        "() => document.getElementById('chart-status').textContent.includes('values shown')"
     )
     assert _marks(demo.page, "#chart") >= 3  # price line, consumption line, solar line
     shown = int(demo.page.locator("#chart-status").inner_text().split()[0])
@@ -285,7 +289,7 @@ def test_carbon_map_and_zone_page(visit: Visit) -> None:
     visit.check()
     visit.go("/ui/carbon/DE")
     visit.page.wait_for_function(
-        "document.getElementById('intensity-chart-status').textContent.includes('values shown')"
+        "() => document.getElementById('intensity-chart-status').textContent.includes('values shown')"
     )
     assert _marks(visit.page, "#intensity-chart") >= 2  # measured and forecast
     assert _marks(visit.page, "#mix-chart") >= 1
