@@ -47,8 +47,17 @@
   }
 
   function drawAll() {
-    if (!window.vegaEmbed) { return; }
-    document.querySelectorAll("[data-spec-url], [data-spec-json]").forEach(draw);
+    var charts = document.querySelectorAll("[data-spec-url], [data-spec-json]");
+    if (!charts.length) { return; }
+    if (window.vegaEmbed) { charts.forEach(draw); return; }
+    // The chart library (~0.9 MB) loads after the page has painted, not before.
+    var script = document.createElement("script");
+    script.src = "/ui/vega-embed.js";
+    script.addEventListener("load", function () { charts.forEach(draw); });
+    script.addEventListener("error", function () {
+      charts.forEach(function (el) { status(el, "The chart library could not be loaded."); });
+    });
+    document.head.appendChild(script);
   }
 
   window.gridflexCharts = { draw: draw, drawAll: drawAll };
