@@ -70,7 +70,7 @@ def server_env(url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def running_server(
-    url: str, *, workers: int = 1, env: Mapping[str, str] | None = None
+    url: str, *, workers: int = 1, env: Mapping[str, str] | None = None, start_s: float = 60
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """``gridflex serve`` on a free port, once ``GET /api/`` answers: (process, base URL)."""
     port = free_port()
@@ -83,7 +83,7 @@ def running_server(
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_s
         while True:
             try:
                 httpx.get(f"{base}/api/", timeout=5)

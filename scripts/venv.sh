@@ -13,4 +13,15 @@ if [ ! -f "$stamp" ]; then
   if [ "$1" = dev ]; then .venv/bin/pip install --quiet -e '.[dev]'; else .venv/bin/pip install --quiet -e .; fi
   rm -f .venv/.installed-"$1"-*; touch "$stamp"
 fi
+# The web UI's browser libraries (package-lock.json) into node_modules/, which the server serves.
+npm_stamp="node_modules/.installed-$1-$(cat package-lock.json | sha1sum | cut -c1-12)"
+if [ ! -f "$npm_stamp" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "Installing the web UI's browser libraries (npm ci) ..."
+    if [ "$1" = dev ]; then npm ci --no-audit --no-fund --loglevel=error; else npm ci --omit=dev --no-audit --no-fund --loglevel=error; fi
+    touch "$npm_stamp"
+  else
+    echo "npm not found: the web UI's maps will be missing (apt-get install npm, then run this again)." >&2
+  fi
+fi
 export PATH="$PWD/.venv/bin:$PATH"

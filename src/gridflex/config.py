@@ -45,8 +45,16 @@ class Settings(BaseSettings):
     graceful_timeout_s: int = 30  # shutdown: time to finish running requests and in-process jobs
     legacy_weather_max_distance_km: float = 10.0  # v1_1: nearest weather sensor must be this close
     heatmap_public: bool = True  # false: reading the heatmap needs a token
+    carbon_map_public: bool = True  # false: the web UI's carbon map needs a login
+    # Web UI: a basemap tile URL ({z}/{x}/{y}) for deployments with internet; unset = the
+    # country shapes shipped with the package (works offline).
+    map_tile_url: str | None = None
+    map_tile_attribution: str = ""
+    session_cookie_secure: bool = False  # true: Secure cookies even when served over plain http
+    # Where the web UI's browser libraries were installed (`npm ci`); default: found upwards.
+    ui_vendor_dir: str | None = None
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "map_tile_url", "ui_vendor_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return value or None

@@ -102,6 +102,7 @@ def test_bad_input_names_the_field_and_exits_nonzero(run, db):
 def test_demo_builds_once_and_prints_a_working_token(run, db):
     first = run("demo", "--days", "3").output
     assert "demo@gridflex.example" in first and "Token" in first
+    assert "Web UI: http://127.0.0.1:8000/" in first  # where a person opens it, and the login
     with get_engine(db).connect() as conn:
         beliefs = conn.execute(sa.text("SELECT count(*) FROM belief")).scalar_one()
     assert beliefs >= 4 * 3 * 96  # four measured series, three days at 15 minutes, plus prices

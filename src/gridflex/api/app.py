@@ -14,7 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from gridflex import __version__
+from gridflex import __version__, ui
 from gridflex.api import charts, errors, metrics
 from gridflex.api.examples import add_examples
 from gridflex.api.middleware import AnswerEveryError, ApiHeaders, BodySizeLimit, RequestContext
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _serve_docs(app)
     _serve_chart_script(app)
+    ui.install(app)  # the web UI: pages at / and /ui/..., over the same services
     return app
 
 

@@ -68,8 +68,9 @@ def demo(
         + ", ".join(f"{name} (id {sid})" for name, sid in sorted(report.sensors.items()))
     )
     console.print(
-        f"Log in as [bold]{world.USER_EMAIL}[/bold] / [bold]{world.USER_PASSWORD}[/bold] "
-        f"(admin: {world.ADMIN_EMAIL} / {world.ADMIN_PASSWORD})."
+        f"Web UI: [bold]http://{host}:{port}/[/bold]: log in as [bold]{world.USER_EMAIL}[/bold] / "
+        f"[bold]{world.USER_PASSWORD}[/bold] (admin: {world.ADMIN_EMAIL} / {world.ADMIN_PASSWORD}); "
+        f"public maps: http://{host}:{port}/ui/heatmap and http://{host}:{port}/ui/carbon"
     )
     typer.echo(f"Token (valid {config.token_max_age}):\n{token}")
     typer.echo(f"Try: curl -H 'Authorization: {token}' http://{host}:{port}/api/v3_0/assets")

@@ -1,6 +1,8 @@
-"""Background job records: the job lists and queue depths."""
+"""Job records: the job lists, overviews and queue depths (the job interface is `gridflex.jobs`)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -29,3 +31,16 @@ def jobs_for_asset(
         .limit(limit)
     )
     return list(session.scalars(stmt))
+def recent_jobs(
+    session: Session,
+    *,
+    account_ids: list[int],
+    since: datetime,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[Job]:
+    """Jobs of these accounts enqueued since ``since``, newest first."""
+    stmt = sa.select(Job).where(Job.account_id.in_(account_ids or [-1]), Job.enqueued_at >= since)
+    if status is not None:
+        stmt = stmt.where(Job.status == status)
+    return list(session.scalars(stmt.order_by(Job.enqueued_at.desc()).limit(limit)))
