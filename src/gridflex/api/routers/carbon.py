@@ -28,7 +28,7 @@ from gridflex.api.responses import JSON
 from gridflex.engines.carbon import zones_listing
 from gridflex.security import read_token
 from gridflex.services.carbon import Access, access_of, answers, readings
-from gridflex.services.carbon.answers import Context, Where
+from gridflex.services.carbon.answers import Context, Recent, Where
 from gridflex.services.carbon.periods import Granularity
 from gridflex.services.carbon.state import CarbonState
 from gridflex.store.base import session_scope
@@ -59,10 +59,11 @@ class CarbonRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        route = self.path.removeprefix("/v3/")
 
         async def guarded(request: Request) -> Response:
             try:
-                return await handler(request)
+                return _from_memory(request, route) or await handler(request)
             except errors.GridflexError as exc:
                 return carbon_error(exc)
             except RequestValidationError as exc:
@@ -73,6 +74,17 @@ class CarbonRoute(APIRoute):
                 return JSON({"error": "Bad Request", "message": problems}, status_code=400)
 
         return guarded
+
+
+def _from_memory(request: Request, route: str) -> Response | None:
+    """A repeated ``latest``/``history`` query whose answer is in memory: a dict lookup for the
+    parameters (validated by FastAPI the first time this query string came) and the answer."""
+    state: CarbonState | None = getattr(request.app.state, "carbon", None)
+    recent = None if state is None else state.validated.get((route, request.scope["query_string"]))
+    if recent is None:
+        return None
+    answer = answers.from_memory(state, token_from_headers(request), route, recent)
+    return None if answer is None else JSON(answer)
 
 
 router = APIRouter(prefix="/v3", tags=["carbon intensity"], route_class=CarbonRoute)
@@ -156,28 +168,24 @@ def zone_context(request: Request, session: SessionDep, place: WhereDep) -> Cont
 ZoneContext = Annotated[Context, Depends(zone_context)]
 
 
-async def _recent_intensity(
-    request: Request, place: Where, *, whole_day: bool, factor_type: str, granularity: str | None
-) -> Response:
-    # The hot path: answered from memory when possible (see answers.cached_recent).
-    hit = answers.cached_recent(
-        state_of(request),
-        token_from_headers(request),
-        place,
-        _route(request),
-        whole_day=whole_day,
-        granularity=granularity,
-    )
-    if hit is not None:
-        shape = readings.intensity_history if whole_day else readings.latest_intensity
-        return JSON(shape(*hit, factor_type))
+async def _recent_intensity(request: Request, recent: Recent) -> Response:
+    state, route = state_of(request), _route(request)
+    key = (route, request.scope["query_string"])
+    if state.validated.get(key) != recent:  # else _from_memory tried already: ask only once
+        state.validated[key] = recent
+        answer = answers.from_memory(state, token_from_headers(request), route, recent)
+        if answer is not None:
+            return JSON(answer)
 
     def full() -> Response:
         with session_scope(request.app.state.settings.database_url) as session:
-            ctx = _context(request, session, place)
+            ctx = _context(request, session, recent.place)
             return JSON(
                 answers.recent_intensity(
-                    ctx, whole_day=whole_day, factor_type=factor_type, granularity=granularity
+                    ctx,
+                    whole_day=recent.whole_day,
+                    factor_type=recent.factor_type,
+                    granularity=recent.granularity,
                 )
             )
 
@@ -209,9 +217,7 @@ async def read_latest_intensity(
     granularity: GranularityParam = None,
 ) -> Response:
     """The last known consumption-based carbon intensity of the zone."""
-    return await _recent_intensity(
-        request, place, whole_day=False, factor_type=factor_type, granularity=granularity
-    )
+    return await _recent_intensity(request, Recent(place, False, factor_type, granularity))
 
 
 @router.get("/carbon-intensity/history", summary="Last 24 h of carbon intensity")
@@ -222,9 +228,7 @@ async def read_intensity_history(
     granularity: GranularityParam = None,
 ) -> Response:
     """The 24 hours up to the latest event, at the zone's resolution (or ``temporalGranularity``)."""
-    return await _recent_intensity(
-        request, place, whole_day=True, factor_type=factor_type, granularity=granularity
-    )
+    return await _recent_intensity(request, Recent(place, True, factor_type, granularity))
 
 
 @router.get("/carbon-intensity/past", summary="Carbon intensity of a past hour")

@@ -43,6 +43,16 @@ class Where:
     lon: float | None = None
 
 
+@dataclass(frozen=True)
+class Recent:
+    """The validated parameters of ``carbon-intensity/latest`` or ``history``."""
+
+    place: Where
+    whole_day: bool
+    factor_type: str
+    granularity: str | None
+
+
 @dataclass
 class Context:
     """A data request: its session, the caches, and the zone it is about (access checked)."""
@@ -115,6 +125,24 @@ def cached_recent(
         return None
     at = readings.latest_index(entry, now_us())
     return None if at is None else (entry, at, record.zone_id)
+
+
+def from_memory(
+    state: CarbonState, token: str | None, route: str, recent: Recent
+) -> dict[str, Any] | None:
+    """``latest`` or ``history`` answered from memory (see :func:`cached_recent`), else None."""
+    hit = cached_recent(
+        state,
+        token,
+        recent.place,
+        route,
+        whole_day=recent.whole_day,
+        granularity=recent.granularity,
+    )
+    if hit is None:
+        return None
+    shape = readings.intensity_history if recent.whole_day else readings.latest_intensity
+    return shape(*hit, recent.factor_type)
 
 
 def recent_intensity(

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from cachetools import LRUCache
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ CHECK_INTERVAL_S = 1.0  # latest and history compare with the store at most this
 AUTH_TTL_S = 2.0  # a deactivated user or a changed access list takes effect within this time
 MAX_TOKENS = 10_000  # callers remembered (least recently seen out first)
 MAX_ZONES = 2_000  # zones whose recent results are kept
+MAX_QUERIES = 4_096  # validated query strings of latest and history kept
 
 _STATES: weakref.WeakSet[CarbonState] = weakref.WeakSet()
 _SCOPES = ("latest", "day")  # checked from the latest event on, or the whole day
@@ -75,6 +77,9 @@ class CarbonState:
         self._checked: FreshCache[tuple[str, str], ZoneEntry] = FreshCache(
             2 * MAX_ZONES, check_interval_s, clock=clock
         )
+        # Query strings of the hot routes, with the parameters FastAPI validated them into: a
+        # repeated request skips validating them again (on the event loop's thread only).
+        self.validated: LRUCache[tuple[str, bytes], object] = LRUCache(MAX_QUERIES)
         _STATES.add(self)
 
     def registry(self, session: Session, *, max_age_s: float = REGISTRY_TTL_S) -> Registry:
