@@ -20,7 +20,10 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from gridflex.demo.series import solar_elevation_frac
-from gridflex.services.carbon import forecasts, import_power, load_registry, queries
+from gridflex.services.carbon import forecasts, import_power, load_registry
+from gridflex.services.carbon.registry import link_price_sensor
+from gridflex.services.carbon.state import invalidate
+from gridflex.store.queries import carbon as queries
 from gridflex.timing import utcnow
 
 ZONES = ("NL", "BE", "DE", "FR", "DK", "PL")
@@ -45,6 +48,10 @@ HOUR = pd.Timedelta(hours=1)
 def build(session: Session, report: Any) -> str:
     """Add the carbon demo (idempotently) over the same span as the rest of the demo world."""
     registry = load_registry(session)
+    price = (getattr(report, "sensors", None) or {}).get("day-ahead prices")
+    if price is not None:  # the demo market's prices serve /v3/price-day-ahead for every zone
+        link_price_sensor(session, ZONES, price)
+        invalidate(session, registry=True)
     if registry.input_sensors(ZONES):
         return "Carbon demo already present (zones NL, BE, DE, FR, DK, PL)."
     end = pd.Timestamp(utcnow()).floor("h")

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from gridflex.cli.main import app as cli_app
 from gridflex.config import get_settings
+from gridflex.services.carbon.state import CarbonState
 
 START = "2024-03-01T00:00:00Z"
 HOURS = 3
@@ -138,3 +139,24 @@ def sensor_values(
 
 def _v3(headers: dict[str, str]) -> dict[str, str]:
     return {"Authorization": headers.get("auth-token") or headers["Authorization"]}
+
+
+class Clock:
+    """A monotonic clock that moves only when told (the carbon caches' ``clock``)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(app: Any, settings: Any) -> Clock:
+    """The app's carbon caches run on this clock: tests move time instead of sleeping."""
+    moved = Clock()
+    app.state.carbon = CarbonState(settings.database_url, clock=moved)
+    return moved

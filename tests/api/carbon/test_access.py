@@ -151,3 +151,15 @@ def test_unknown_routes_in_limits_are_refused(cli, world, three_zones):
         ok=False,
     )
     assert result.exit_code == 1 and "carbon/everything" in result.output
+
+
+def test_an_answer_in_memory_still_checks_each_token(client, reader, world, cli, three_zones):
+    # The unlimited reader puts C's latest answer (and its query string) in memory ...
+    for _ in range(2):
+        ok = client.get("/v3/carbon-intensity/latest", params={"zone": "C"}, headers=reader)
+        assert ok.status_code == 200
+    # ... and the same query from a token limited to A, or from none, is still refused.
+    limited = _limited(world, cli, "A", "carbon-intensity/latest")
+    for headers in (limited, limited, {}, {"auth-token": "nonsense"}):
+        answer = client.get("/v3/carbon-intensity/latest", params={"zone": "C"}, headers=headers)
+        assert answer.status_code == 401, answer.text

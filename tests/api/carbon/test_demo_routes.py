@@ -44,6 +44,18 @@ BREAKDOWN = {
     "renewablePercentage",
 }
 DEMO_ZONES = ("NL", "BE", "DE", "FR", "DK", "PL")
+INTENSITY = {  # the seed's fields and those of the current API
+    "zone",
+    "carbonIntensity",
+    "datetime",
+    "updatedAt",
+    "createdAt",
+    "emissionFactorType",
+    "isEstimated",
+    "estimationMethod",
+    "temporalGranularity",
+}
+RECORD = {"zone", "datetime", "updatedAt", "createdAt", "isEstimated", "estimationMethod"}
 
 
 @pytest.fixture
@@ -98,17 +110,20 @@ def _plus(text: str, **delta: int) -> str:
 
 def test_measured_routes_have_the_contract_shapes(client, reader, demo):
     latest = _get(client, reader, "/v3/carbon-intensity/latest", zone="DE")
-    assert set(latest) == {"zone", "carbonIntensity", "datetime", "updatedAt"}
+    assert set(latest) == INTENSITY
     assert isinstance(latest["carbonIntensity"], int)
+    assert latest["emissionFactorType"] == "lifecycle" and latest["isEstimated"] is False
+    assert latest["temporalGranularity"] == "hourly"
     _when(latest["updatedAt"])
     history = _get(client, reader, "/v3/carbon-intensity/history", zone="DE")
-    assert set(history) == {"zone", "history"} and len(history["history"]) == 24
+    assert set(history) == {"zone", "history", "temporalGranularity"}
+    assert len(history["history"]) == 24
     times = [_when(h["datetime"]) for h in history["history"]]
     assert all(b - a == timedelta(hours=1) for a, b in zip(times, times[1:], strict=False))
     assert times[-1] == _when(latest["datetime"])
-    assert all(set(h) == {"carbonIntensity", "datetime"} for h in history["history"])
+    assert all(set(h) == INTENSITY and h["zone"] == "DE" for h in history["history"])
     past = _get(client, reader, "/v3/carbon-intensity/past", zone="DE", datetime=latest["datetime"])
-    assert set(past) == {"zone", "carbonIntensity", "datetime", "updatedAt"}
+    assert set(past) == INTENSITY
     assert past["carbonIntensity"] == latest["carbonIntensity"]
     start = history["history"][0]["datetime"]
     ranged = _get(
@@ -122,16 +137,17 @@ def test_measured_routes_have_the_contract_shapes(client, reader, demo):
     assert [d["carbonIntensity"] for d in ranged["data"]] == [
         h["carbonIntensity"] for h in history["history"]
     ]
-    assert all(set(d) == {"carbonIntensity", "datetime", "updatedAt"} for d in ranged["data"])
+    assert all(set(d) == INTENSITY for d in ranged["data"])
+    assert ranged["temporalGranularity"] == "hourly"
     live = _get(client, reader, "/v3/power-breakdown/latest", zone="DE")
-    assert set(live) == {"zone", "datetime", "updatedAt"} | BREAKDOWN
+    assert set(live) == RECORD | BREAKDOWN
     assert set(live["powerImportBreakdown"]) == {"DK", "NL", "PL"}  # DE's neighbours in the demo
     assert set(live["powerProductionBreakdown"]) == set(FACTORS)
     old = _get(client, reader, "/v3/power-breakdown/past", zone="DE", datetime=start)
-    assert set(old) == {"zone", "datetime", "updatedAt", "createdAt"} | BREAKDOWN
+    assert set(old) == RECORD | BREAKDOWN
     for path in ("/v3/power-breakdown/history", "/v3/power-consumption-breakdown/history"):
         rows = _get(client, reader, path, zone="DE")["history"]
-        assert len(rows) == 24 and all(set(r) == {"datetime"} | BREAKDOWN for r in rows)
+        assert len(rows) == 24 and all(set(r) == RECORD | BREAKDOWN for r in rows)
     since = _get(client, reader, "/v3/updated-since", zone="DE", since="2000-01-01T00:00:00Z")
     assert set(since) == {"zone", "updates", "threshold", "limit", "limitReached"}
     assert since["limitReached"] is False and len(since["updates"]) == 72  # 3 days of hours

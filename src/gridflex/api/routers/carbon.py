@@ -1,10 +1,11 @@
-"""The carbon-intensity API by grid zone (seed 002), under ``/v3``.
+"""The carbon-intensity API by grid zone (seed 002 and the current Electricity Maps API), under ``/v3``.
 
-Every data route takes ``zone`` or ``lat`` and ``lon`` and names the zone it
-answers for. Tokens are gridflex tokens in the ``auth-token`` header (or
-``Authorization``). Errors use this API's own shape, ``{"error", "message"}``:
-401 for a missing or invalid token and for a zone or route the account may
-not use, 400 for bad parameters and unknown zones, 404 when there are no data.
+Every data route takes ``zone`` (or ``zoneKey``, or legacy ``countryCode``) or
+``lat`` and ``lon`` and names the zone it answers for. Tokens are gridflex
+tokens in the ``auth-token`` header (or ``Authorization``). Errors use this
+API's own shape, ``{"error", "message"}`` (``api/errors.py``, its carbon column); invalid
+parameters are 400 naming the parameter. The answers come from
+``services.carbon.answers``; this module only speaks HTTP.
 """
 
 from __future__ import annotations
@@ -12,48 +13,37 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from gridflex import errors
-from gridflex.api.deps import SessionDep, SettingsDep, authenticate, token_from_headers
+from gridflex.api.deps import SessionDep, authenticate, token_from_headers
+from gridflex.api.errors import retry_headers, status_for
 from gridflex.api.responses import JSON
-from gridflex.config import Settings
 from gridflex.engines.carbon import zones_listing
 from gridflex.security import read_token
-from gridflex.services.belief_checks import to_us
-from gridflex.services.carbon import Access, access_of, breakdown, forecasts, marginal, readings
-from gridflex.services.carbon.registry import Registry
-from gridflex.services.carbon.state import CarbonState, Expiring
+from gridflex.services.carbon import Access, access_of, answers, readings
+from gridflex.services.carbon.answers import Context, Recent, Where
+from gridflex.services.carbon.periods import Granularity
+from gridflex.services.carbon.state import CarbonState
 from gridflex.store.base import session_scope
-from gridflex.timing import parse_datetime, parse_duration, utcnow
-
-_STATUS: list[tuple[type[errors.GridflexError], int, str]] = [
-    (errors.AuthenticationError, 401, "Unauthorized"),
-    (errors.PermissionDeniedError, 401, "Unauthorized"),
-    (errors.NotFoundError, 404, "Not Found"),
-    (errors.InsufficientDataError, 404, "Not Found"),
-    (errors.ConflictError, 409, "Conflict"),
-    (errors.GridflexError, 400, "Bad Request"),
-]
+from gridflex.timing import parse_duration
 
 
 def carbon_error(exc: errors.GridflexError) -> JSON:
-    """This API's error shape; validation messages name their parameter."""
-    for cls, code, name in _STATUS:
-        if isinstance(exc, cls):
-            message = exc.message
-            if isinstance(exc, errors.ValidationError) and exc.field and exc.field not in message:
-                message = f"{exc.field}: {message}"
-            return JSON({"error": name, "message": message}, status_code=code)
-    raise exc  # pragma: no cover - GridflexError closes the table
+    """This API's error shape (status and name from the app's one error table); validation
+    messages name their parameter."""
+    status, name = status_for(exc, "carbon")
+    message = exc.message
+    if isinstance(exc, errors.ValidationError) and exc.field and exc.field not in message:
+        message = f"{exc.field}: {message}"
+    return JSON({"error": name, "message": message}, status_code=status, headers=retry_headers(exc))
 
 
 class CarbonRoute(APIRoute):
@@ -61,10 +51,11 @@ class CarbonRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        route = self.path.removeprefix("/v3/")
 
         async def guarded(request: Request) -> Response:
             try:
-                return await handler(request)
+                return _from_memory(request, route) or await handler(request)
             except errors.GridflexError as exc:
                 return carbon_error(exc)
             except RequestValidationError as exc:
@@ -77,9 +68,18 @@ class CarbonRoute(APIRoute):
         return guarded
 
 
+def _from_memory(request: Request, route: str) -> Response | None:
+    """A repeated ``latest``/``history`` query whose answer is in memory: a dict lookup for the
+    parameters (validated by FastAPI the first time this query string came) and the answer."""
+    state: CarbonState | None = getattr(request.app.state, "carbon", None)
+    recent = None if state is None else state.validated.get((route, request.scope["query_string"]))
+    if recent is None:
+        return None
+    answer = answers.from_memory(state, token_from_headers(request), route, recent)
+    return None if answer is None else JSON(answer)
+
+
 router = APIRouter(prefix="/v3", tags=["carbon intensity"], route_class=CarbonRoute)
-
-
 _STATE_LOCK = threading.Lock()
 
 
@@ -90,211 +90,108 @@ def state_of(request: Request) -> CarbonState:
         with _STATE_LOCK:
             state = getattr(request.app.state, "carbon", None)
             if state is None:
-                state = CarbonState(request.app.state.settings.database_url)
-                request.app.state.carbon = state
+                state = request.app.state.carbon = CarbonState(
+                    request.app.state.settings.database_url
+                )
     return state
 
 
-async def carbon_state(request: Request) -> CarbonState:
-    return state_of(request)
-
-
-StateDep = Annotated[CarbonState, Depends(carbon_state)]
-
-
-AUTH_TTL_S = 2.0  # a deactivated user or a changed access list takes effect within this time
-_AUTH_CACHE_MAX = 10_000
-
-
-@dataclass
-class _Caller:
-    """A token seen before: its signature was valid; its expiry and user are kept here."""
-
-    expires_at: float  # seconds since 1970
-    access: Expiring[Access]
-
-
-def _access(request: Request, session: Session, settings: Settings) -> Access:
-    """The caller's access limits; the token must be valid and its user active.
-
-    A token's signature is checked the first time it is seen, its expiry on
-    every request, and the user and account behind it (a database read) again
-    once the cached answer is ``AUTH_TTL_S`` old, because that read would
-    otherwise cost more than the answer.
-    """
+def caller_access(request: Request, session: Session, state: CarbonState) -> Access:
+    """The caller's access limits; the token must be valid and its user active (re-read from
+    the store once the remembered answer is ``AUTH_TTL_S`` old)."""
     token = token_from_headers(request)
     if token is None:
         raise errors.AuthenticationError("Missing auth-token header.")
-    cache = _auth_cache(request)
-    hit = cache.get(token)
-    if hit is not None and hit.expires_at > time.time() and hit.access.age_s() < AUTH_TTL_S:
-        return hit.access.value
+    access = state.callers.fresh(token)
+    if access is not None:
+        return access
+    settings = request.app.state.settings
     try:
         claims = read_token(token, secret_key=settings.secret_key)
         user = authenticate(session, settings, token)
     except errors.AuthenticationError as exc:
-        cache.pop(token, None)
+        state.callers.pop(token)
         raise errors.AuthenticationError(f"Invalid auth-token: {exc.message}") from None
     access = access_of(user.account.attributes)
-    if len(cache) >= _AUTH_CACHE_MAX:
-        cache.clear()
-    cache[token] = _Caller(claims.expires_at, Expiring(access, AUTH_TTL_S))
+    state.callers.put(token, access, expires_in_s=claims.expires_at - time.time())
     return access
 
 
-def _auth_cache(request: Request) -> dict[str, _Caller]:
-    cache = getattr(request.app.state, "carbon_auth", None)
-    if cache is None:
-        cache = request.app.state.carbon_auth = {}
-    return cache
+async def where(
+    zone: Annotated[str | None, Query(description="zone id, e.g. DE")] = None,
+    zone_key: Annotated[str | None, Query(alias="zoneKey", description="same as zone")] = None,
+    country_code: Annotated[
+        str | None, Query(alias="countryCode", description="same as zone (older clients)")
+    ] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90, description="latitude (with lon)")] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180, description="longitude (with lat)")] = None,
+) -> Where:
+    return Where(zone or zone_key or country_code, lat, lon)
 
 
-@dataclass
-class Context:
-    """A data request: its session, the caches, and the zone it is about (access checked)."""
-
-    session: Session
-    state: CarbonState
-    registry: Registry
-    zone_id: str
-
-
-ZoneParam = Annotated[str | None, Query(description="zone identifier, e.g. DE")]
-LatParam = Annotated[float | None, Query(description="latitude (with lon)")]
-LonParam = Annotated[float | None, Query(description="longitude (with lat)")]
+WhereDep = Annotated[Where, Depends(where)]
+FactorType = Annotated[
+    Literal["lifecycle", "direct"],
+    Query(alias="emissionFactorType", description="emission factors: lifecycle or direct"),
+]
+GranularityParam = Annotated[
+    Granularity | None,
+    Query(alias="temporalGranularity", description="periods to aggregate into (UTC)"),
+]
+Moment = Annotated[AwareDatetime, Query(alias="datetime", description="ISO 8601, with offset")]
+Start = Annotated[AwareDatetime, Query(description="ISO 8601, with offset")]
+End = Annotated[AwareDatetime, Query(description="ISO 8601, with offset (exclusive)")]
 
 
 def _route(request: Request) -> str:
     return request.scope["route"].path.removeprefix(router.prefix + "/")
 
 
-def context_for(
-    request: Request,
-    session: Session,
-    state: CarbonState,
-    zone: str | None,
-    lat: float | None,
-    lon: float | None,
-) -> Context:
-    """Authenticate, find the zone (by id or point) and check the caller may use this route for it."""
-    access = _access(request, session, request.app.state.settings)
-    registry = state.registry(session)
-    if zone is not None:
-        if zone not in registry.zones:  # perhaps imported since the snapshot
-            registry = state.registry(session, max_age_s=1.0)
-        record = registry.get(zone)
-    elif lat is not None and lon is not None:
-        record = registry.locate(lat, lon)
-    else:
-        raise errors.ValidationError("Give zone, or lat and lon.", field="zone")
-    route = _route(request)
-    if not access.allows(record.zone_id, route):
-        raise errors.PermissionDeniedError(
-            f"This token has no access to {route} for zone {record.zone_id!r}."
-        )
-    return Context(session, state, registry, record.zone_id)
+def _context(request: Request, session: Session, place: Where) -> Context:
+    state = state_of(request)
+    access = caller_access(request, session, state)
+    return answers.context(session, state, access, place, _route(request))
 
 
-def zone_context(
-    request: Request,
-    session: SessionDep,
-    state: StateDep,
-    zone: ZoneParam = None,
-    lat: LatParam = None,
-    lon: LonParam = None,
-) -> Context:
-    return context_for(request, session, state, zone, lat, lon)
+def zone_context(request: Request, session: SessionDep, place: WhereDep) -> Context:
+    return _context(request, session, place)
 
 
 ZoneContext = Annotated[Context, Depends(zone_context)]
 
 
-def _known_caller_zone(
-    request: Request, zone: str | None, lat: float | None, lon: float | None
-) -> str | None:
-    """The zone id if this request can be answered from memory, else None (take the full path).
+async def _recent_intensity(request: Request, recent: Recent) -> Response:
+    state, route = state_of(request), _route(request)
+    key = (route, request.scope["query_string"])
+    if state.validated.get(key) != recent:  # else _from_memory tried already: ask only once
+        state.validated[key] = recent
+        answer = answers.from_memory(state, token_from_headers(request), route, recent)
+        if answer is not None:
+            return JSON(answer)
 
-    Needs a token seen before, not expired, whose user was checked less than
-    ``AUTH_TTL_S`` ago, a recent registry and access to the route; anything
-    unusual goes the full way.
-    """
-    state: CarbonState | None = getattr(request.app.state, "carbon", None)
-    token = token_from_headers(request)
-    registry = None if state is None else state.cached_registry()
-    hit = None if token is None else _auth_cache(request).get(token)
-    if registry is None or hit is None or hit.expires_at <= time.time():
-        return None
-    access = hit.access.get()
-    if access is None:
-        return None
-    if zone is not None:
-        record = registry.zones.get(zone)
-    else:
-        try:
-            record = None if lat is None or lon is None else registry.locate(lat, lon)
-        except errors.GridflexError:
-            return None
-    if record is None or not access.allows(record.zone_id, _route(request)):
-        return None
-    return record.zone_id
+    def full() -> Response:
+        with session_scope(request.app.state.settings.database_url) as session:
+            ctx = _context(request, session, recent.place)
+            return JSON(
+                answers.recent_intensity(
+                    ctx,
+                    whole_day=recent.whole_day,
+                    factor_type=recent.factor_type,
+                    granularity=recent.granularity,
+                )
+            )
 
-
-def _recent_answer(
-    request: Request,
-    zone: str | None,
-    lat: float | None,
-    lon: float | None,
-    *,
-    whole_day: bool,
-    shape: Callable[[Any, int, str], dict[str, Any]],
-) -> Response:
-    settings = request.app.state.settings
-    with session_scope(settings.database_url) as session:
-        ctx = context_for(request, session, state_of(request), zone, lat, lon)
-        entry, at = readings.recent(
-            session, ctx.state, ctx.registry, ctx.zone_id, now_us=_now_us(), whole_day=whole_day
-        )
-        return JSON(shape(entry, at, ctx.zone_id))
-
-
-async def _recent(
-    request: Request,
-    zone: str | None,
-    lat: float | None,
-    lon: float | None,
-    *,
-    whole_day: bool,
-    shape: Callable[[Any, int, str], dict[str, Any]],
-) -> Response:
-    # The hot path: no thread, no database (see readings.cached_recent).
-    zone_id = _known_caller_zone(request, zone, lat, lon)
-    if zone_id is not None:
-        cached = readings.cached_recent(
-            request.app.state.carbon, zone_id, now_us=_now_us(), whole_day=whole_day
-        )
-        if cached is not None:
-            return JSON(shape(*cached, zone_id))
-    return await run_in_threadpool(
-        _recent_answer, request, zone, lat, lon, whole_day=whole_day, shape=shape
-    )
-
-
-Moment = Annotated[str, Query(alias="datetime", description="ISO 8601 datetime with an offset")]
-
-
-def _now_us() -> int:
-    return to_us(utcnow())
+    return await run_in_threadpool(full)
 
 
 @router.get("/zones", summary="Zones (and, with a token, the routes it may use)")
-def read_zones(
-    request: Request, session: SessionDep, settings: SettingsDep, state: StateDep
-) -> Response:
+def read_zones(request: Request, session: SessionDep) -> Response:
     """All zones without a token; with one, the zones it may use and their ``access`` lists."""
+    state = state_of(request)
     listing = zones_listing([r.zone for r in state.registry(session).zones.values()])
     if token_from_headers(request) is None:
         return JSON(listing)
-    access = _access(request, session, settings)
+    access = caller_access(request, session, state)
     return JSON(
         {
             zone_id: {**entry, "access": access.listing(zone_id)}
@@ -304,162 +201,134 @@ def read_zones(
     )
 
 
-_WHERE_DOCS = {
-    "parameters": [
-        {
-            "name": "zone",
-            "in": "query",
-            "schema": {"type": "string"},
-            "description": "zone id, e.g. DE",
-        },
-        {
-            "name": "lat",
-            "in": "query",
-            "schema": {"type": "number"},
-            "description": "latitude (with lon)",
-        },
-        {
-            "name": "lon",
-            "in": "query",
-            "schema": {"type": "number"},
-            "description": "longitude (with lat)",
-        },
-    ]
-}
-
-
-def _where(request: Request) -> tuple[str | None, float | None, float | None]:
-    """``zone``, ``lat`` and ``lon`` read by hand: on the hot path FastAPI's parameter
-    machinery would cost more than the answer."""
-    params = request.query_params
-    coordinates = []
-    for name in ("lat", "lon"):
-        text = params.get(name)
-        try:
-            coordinates.append(None if text is None else float(text))
-        except ValueError:
-            raise errors.ValidationError(
-                f"{name} must be a number, got {text!r}.", field=name
-            ) from None
-    return params.get("zone"), coordinates[0], coordinates[1]
-
-
-@router.get(
-    "/carbon-intensity/latest",
-    summary="Live carbon intensity [gCO2eq/kWh]",
-    openapi_extra=_WHERE_DOCS,
-)
-async def read_latest_intensity(request: Request) -> Response:
+@router.get("/carbon-intensity/latest", summary="Live carbon intensity [gCO2eq/kWh]")
+async def read_latest_intensity(
+    request: Request,
+    place: WhereDep,
+    factor_type: FactorType = "lifecycle",
+    granularity: GranularityParam = None,
+) -> Response:
     """The last known consumption-based carbon intensity of the zone."""
-    return await _recent(
-        request, *_where(request), whole_day=False, shape=readings.latest_intensity
-    )
+    return await _recent_intensity(request, Recent(place, False, factor_type, granularity))
 
 
-@router.get(
-    "/carbon-intensity/history",
-    summary="Last 24 h of carbon intensity",
-    openapi_extra=_WHERE_DOCS,
-)
-async def read_intensity_history(request: Request) -> Response:
-    """The 24 hours up to the latest event, at the zone's resolution."""
-    return await _recent(
-        request, *_where(request), whole_day=True, shape=readings.intensity_history
-    )
+@router.get("/carbon-intensity/history", summary="Last 24 h of carbon intensity")
+async def read_intensity_history(
+    request: Request,
+    place: WhereDep,
+    factor_type: FactorType = "lifecycle",
+    granularity: GranularityParam = None,
+) -> Response:
+    """The 24 hours up to the latest event, at the zone's resolution (or ``temporalGranularity``)."""
+    return await _recent_intensity(request, Recent(place, True, factor_type, granularity))
 
 
 @router.get("/carbon-intensity/past", summary="Carbon intensity of a past hour")
-def read_past_intensity(ctx: ZoneContext, moment: Moment) -> Response:
-    """The hour containing ``datetime`` (aggregated: the mean of finer steps)."""
-    when = parse_datetime(moment, field="datetime")
-    return JSON(readings.intensity_at(ctx.session, ctx.registry, ctx.zone_id, when))
+def read_past_intensity(
+    ctx: ZoneContext,
+    moment: Moment,
+    factor_type: FactorType = "lifecycle",
+    granularity: GranularityParam = None,
+) -> Response:
+    """The hour (or period) containing ``datetime``: the mean of its steps."""
+    return JSON(
+        readings.intensity_at(
+            ctx.session,
+            ctx.registry,
+            ctx.zone_id,
+            moment,
+            factor_type=factor_type,
+            granularity=granularity,
+        )
+    )
 
 
 @router.get("/carbon-intensity/past-range", summary="Carbon intensity over a past range")
-def read_intensity_range(ctx: ZoneContext, start: str, end: str) -> Response:
-    """Every step in [start, end) (at most 31 days), each with its ``updatedAt``."""
-    lo, hi = parse_datetime(start, field="start"), parse_datetime(end, field="end")
-    return JSON(readings.intensity_range(ctx.session, ctx.registry, ctx.zone_id, lo, hi))
+def read_intensity_range(
+    ctx: ZoneContext,
+    start: Start,
+    end: End,
+    factor_type: FactorType = "lifecycle",
+    granularity: GranularityParam = None,
+) -> Response:
+    """Every step (or period) in [start, end), each with its ``updatedAt``."""
+    return JSON(
+        readings.intensity_range(
+            ctx.session,
+            ctx.registry,
+            ctx.zone_id,
+            start,
+            end,
+            factor_type=factor_type,
+            granularity=granularity,
+        )
+    )
 
 
 @router.get("/carbon-intensity/forecast", summary="Forecast carbon intensity")
 def read_intensity_forecast(ctx: ZoneContext) -> Response:
     """48 hours from the end of the measured data, from traced forecasts of production and exchanges."""
-    ahead = forecasts.zone_forecast(ctx.session, ctx.registry, ctx.zone_id)
-    return JSON(forecasts.intensity_payload(ahead))
+    return JSON(answers.intensity_forecast(ctx))
 
 
 @router.get("/carbon-intensity/best-window", summary="Lowest-intensity window for a flexible job")
 def read_best_window(
     ctx: ZoneContext,
     duration: Annotated[str, Query(description="length of the job, ISO 8601, e.g. PT3H")],
-    before: Annotated[str | None, Query(description="the job must end by then")] = None,
+    before: Annotated[AwareDatetime | None, Query(description="the job must end by then")] = None,
 ) -> Response:
     """The window of ``duration`` with the lowest mean forecast intensity, ending by ``before``."""
-    length = parse_duration(duration, field="duration")
-    deadline = None if before is None else parse_datetime(before, field="before")
-    ahead = forecasts.zone_forecast(ctx.session, ctx.registry, ctx.zone_id)
-    return JSON(marginal.best_window(ahead, length, deadline))
-
-
-def _latest_breakdown(ctx: Context) -> dict[str, Any]:
-    entry, at = readings.recent(
-        ctx.session, ctx.state, ctx.registry, ctx.zone_id, now_us=_now_us(), whole_day=False
-    )
-    row = breakdown.measured(
-        ctx.session, ctx.registry, ctx.zone_id, int(entry.events_us[at]), 1, entry.resolution_us
-    )[0]
-    row.pop("createdAt")
-    return {"zone": ctx.zone_id, **row}
+    return JSON(answers.best_window(ctx, parse_duration(duration, field="duration"), before))
 
 
 @router.get("/power-breakdown/latest", summary="Live power breakdown [MW, %]")
-def read_latest_breakdown(ctx: ZoneContext) -> Response:
+def read_latest_breakdown(ctx: ZoneContext, granularity: GranularityParam = None) -> Response:
     """Production, consumption, imports and exports of the latest event."""
-    return JSON(_latest_breakdown(ctx))
-
-
-def _breakdown_history(ctx: Context) -> dict[str, Any]:
-    entry, at = readings.recent(
-        ctx.session, ctx.state, ctx.registry, ctx.zone_id, now_us=_now_us(), whole_day=True
-    )
-    first, n = readings.history_window(entry, at)
-    rows = breakdown.measured(ctx.session, ctx.registry, ctx.zone_id, first, n, entry.resolution_us)
-    history = [row for row in rows if row.pop("updatedAt") is not None]  # steps never computed
-    for row in history:
-        row.pop("createdAt")
-    return {"zone": ctx.zone_id, "history": history}
+    return JSON(answers.latest_breakdown(ctx, granularity))
 
 
 @router.get("/power-breakdown/history", summary="Last 24 h of power breakdowns")
-def read_breakdown_history(ctx: ZoneContext) -> Response:
-    return JSON(_breakdown_history(ctx))
+def read_breakdown_history(ctx: ZoneContext, granularity: GranularityParam = None) -> Response:
+    return JSON(answers.breakdown_history(ctx, granularity))
 
 
 @router.get("/power-consumption-breakdown/history", summary="Last 24 h of power breakdowns")
-def read_consumption_breakdown_history(ctx: ZoneContext) -> Response:
+def read_consumption_breakdown_history(
+    ctx: ZoneContext, granularity: GranularityParam = None
+) -> Response:
     """The same answer as ``power-breakdown/history`` (the contract names both)."""
-    return JSON(_breakdown_history(ctx))
+    return JSON(answers.breakdown_history(ctx, granularity))
 
 
 @router.get("/power-breakdown/past", summary="Power breakdown of a past hour")
-def read_past_breakdown(ctx: ZoneContext, moment: Moment) -> Response:
-    """The hour containing ``datetime`` (aggregated: the mean of finer steps)."""
-    when = parse_datetime(moment, field="datetime")
-    return JSON(breakdown.breakdown_at(ctx.session, ctx.registry, ctx.zone_id, when))
+def read_past_breakdown(
+    ctx: ZoneContext, moment: Moment, granularity: GranularityParam = None
+) -> Response:
+    """The hour (or period) containing ``datetime``: means of its steps."""
+    return JSON(answers.past_breakdown(ctx, moment, granularity))
+
+
+@router.get("/power-breakdown/past-range", summary="Power breakdowns over a past range")
+def read_breakdown_range(
+    ctx: ZoneContext, start: Start, end: End, granularity: GranularityParam = None
+) -> Response:
+    return JSON(answers.breakdown_range(ctx, start, end, granularity))
+
+
+@router.get("/power-breakdown/forecast", summary="Forecast power breakdown [MW, %]")
+def read_breakdown_forecast(ctx: ZoneContext) -> Response:
+    return JSON(answers.breakdown_forecast(ctx))
 
 
 @router.get("/power-consumption-breakdown/forecast", summary="Forecast consumption breakdown [MW]")
 def read_consumption_forecast(ctx: ZoneContext) -> Response:
-    ahead = forecasts.zone_forecast(ctx.session, ctx.registry, ctx.zone_id)
-    return JSON(forecasts.consumption_payload(ahead))
+    return JSON(answers.consumption_forecast(ctx))
 
 
 @router.get("/marginal-carbon-intensity/forecast", summary="Forecast marginal intensity (estimate)")
 def read_marginal_intensity_forecast(ctx: ZoneContext) -> Response:
     """An estimate: the zone's fitted marginal mix at each forecast step's hour."""
-    ahead = forecasts.zone_forecast(ctx.session, ctx.registry, ctx.zone_id)
-    return JSON(marginal.marginal_intensity_forecast(ctx.session, ctx.registry, ahead))
+    return JSON(answers.marginal_intensity_forecast(ctx))
 
 
 @router.get(
@@ -467,37 +336,96 @@ def read_marginal_intensity_forecast(ctx: ZoneContext) -> Response:
     summary="Forecast marginal consumption breakdown (estimate)",
 )
 def read_marginal_breakdown_forecast(ctx: ZoneContext) -> Response:
-    ahead = forecasts.zone_forecast(ctx.session, ctx.registry, ctx.zone_id)
-    return JSON(marginal.marginal_breakdown_forecast(ctx.session, ctx.registry, ahead))
+    return JSON(answers.marginal_breakdown_forecast(ctx))
+
+
+def _add_signal_routes(signal: str, title: str) -> None:
+    """latest, history, past and past-range of an energy share or a load."""
+
+    def latest(ctx: ZoneContext, granularity: GranularityParam = None) -> Response:
+        return JSON(answers.signal_recent(ctx, signal, whole_day=False, granularity=granularity))
+
+    def history(ctx: ZoneContext, granularity: GranularityParam = None) -> Response:
+        return JSON(answers.signal_recent(ctx, signal, whole_day=True, granularity=granularity))
+
+    def past(ctx: ZoneContext, moment: Moment, granularity: GranularityParam = None) -> Response:
+        return JSON(answers.signal_past(ctx, signal, moment, granularity))
+
+    def past_range(
+        ctx: ZoneContext, start: Start, end: End, granularity: GranularityParam = None
+    ) -> Response:
+        return JSON(answers.signal_range(ctx, signal, start, end, granularity))
+
+    for when, handler, summary in (
+        ("latest", latest, f"Latest {title}"),
+        ("history", history, f"Last 24 h of {title}"),
+        ("past", past, f"{title} of a past hour"),
+        ("past-range", past_range, f"{title} over a past range"),
+    ):
+        handler.__name__ = f"read_{signal.replace('-', '_')}_{when.replace('-', '_')}"
+        router.add_api_route(f"/{signal}/{when}", handler, methods=["GET"], summary=summary)
+
+
+for _signal, _title in (
+    ("carbon-free-energy", "carbon-free share of consumption [%]"),
+    ("renewable-energy", "renewable share of consumption [%]"),
+    ("total-load", "total load [MW]"),
+    ("net-load", "net load (load minus solar and wind) [MW]"),
+):
+    _add_signal_routes(_signal, _title)
+
+
+@router.get("/price-day-ahead/latest", summary="Current day-ahead price")
+def read_latest_price(ctx: ZoneContext, granularity: GranularityParam = None) -> Response:
+    """The price of the period holding now, from the zone's linked price sensor."""
+    return JSON(answers.price_recent(ctx, whole_day=False, granularity=granularity))
+
+
+@router.get("/price-day-ahead/history", summary="Last 24 h of day-ahead prices")
+def read_price_history(ctx: ZoneContext, granularity: GranularityParam = None) -> Response:
+    return JSON(answers.price_recent(ctx, whole_day=True, granularity=granularity))
+
+
+@router.get("/price-day-ahead/past", summary="Day-ahead price of a past hour")
+def read_past_price(
+    ctx: ZoneContext, moment: Moment, granularity: GranularityParam = None
+) -> Response:
+    return JSON(answers.price_past(ctx, moment, granularity))
+
+
+@router.get("/price-day-ahead/past-range", summary="Day-ahead prices over a range")
+def read_price_range(
+    ctx: ZoneContext, start: Start, end: End, granularity: GranularityParam = None
+) -> Response:
+    return JSON(answers.price_range(ctx, start, end, granularity))
+
+
+@router.get("/home-assistant", summary="Latest intensity and fossil share (Home Assistant)")
+def read_home_assistant(ctx: ZoneContext) -> Response:
+    """The one call of Home Assistant's CO2 Signal integration: ``status`` ``ok`` or ``no-data``."""
+    return JSON(answers.home_assistant(ctx))
 
 
 @router.get("/updated-since", summary="Events whose figures changed since a moment")
 def read_updated_since(
     ctx: ZoneContext,
-    since: str,
-    start: str | None = None,
-    end: str | None = None,
+    since: Start,
+    start: Annotated[AwareDatetime | None, Query()] = None,
+    end: Annotated[AwareDatetime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    threshold: str = "PT0S",
+    threshold: Annotated[str, Query(description="ISO 8601 duration")] = "PT0S",
 ) -> Response:
     """Events (by event start) recomputed after ``since``, within [start, end), at most ``limit``."""
-    gap = parse_duration(threshold, field="threshold")
-    if gap < timedelta(0):
-        raise errors.ValidationError("threshold must not be negative.", field="threshold")
     return JSON(
         readings.updated_since(
             ctx.session,
             ctx.registry,
             ctx.zone_id,
-            since=parse_datetime(since, field="since"),
-            start=_optional_datetime(start, "start"),
-            end=_optional_datetime(end, "end"),
+            since=since,
+            start=start,
+            end=end,
             limit=limit,
-            threshold=gap,
+            threshold=parse_duration(threshold, field="threshold"),
             threshold_text=threshold,
         )
     )
-
-
-def _optional_datetime(text: str | None, field: str) -> datetime | None:
-    return None if text is None else parse_datetime(text, field=field)

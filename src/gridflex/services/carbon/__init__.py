@@ -11,9 +11,13 @@ Modules
 - ``compute``: ``recompute(session, zone_ids, start, end) -> int``, the tracing service
 - ``freshness``: lazy recomputation of what changed since it was computed
 - ``readings``, ``breakdown``: measured results as the API shapes them
+- ``signals``: energy shares, loads, day-ahead prices and the Home Assistant answer
+- ``periods``: temporal granularity (UTC periods and their means)
 - ``forecasts``, ``marginal``: forecasts, the marginal estimate, the best window
+- ``answers``: the ``/v3`` routes' answers (zone lookup, access, the in-memory hot path)
 - ``access``: per-account limits on zones and routes
-- ``state``, ``queries``, ``store``: caches, SQL and sensor helpers
+- ``cache``, ``state``: the bounded caches of a server (injectable clock)
+- ``store``: sensor helpers (the SQL is in ``gridflex.store.queries.carbon``)
 """
 
 from gridflex.services.carbon.access import ROUTES, Access, access_of, clear_access, set_access

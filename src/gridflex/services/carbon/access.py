@@ -24,6 +24,7 @@ from gridflex.store.models import Account
 
 KEY = "carbon_api"
 UPDATED_SINCE = "updated-since"
+SIGNALS = ("carbon-free-energy", "renewable-energy", "total-load", "net-load", "price-day-ahead")
 ROUTES: tuple[str, ...] = (
     "carbon-intensity/latest",
     "carbon-intensity/history",
@@ -34,15 +35,21 @@ ROUTES: tuple[str, ...] = (
     "power-breakdown/latest",
     "power-breakdown/history",
     "power-breakdown/past",
+    "power-breakdown/past-range",
+    "power-breakdown/forecast",
     "power-consumption-breakdown/history",
     "power-consumption-breakdown/forecast",
     "marginal-carbon-intensity/forecast",
     "marginal-power-consumption-breakdown/forecast",
+    *(
+        f"{signal}/{when}"
+        for signal in SIGNALS
+        for when in ("latest", "history", "past", "past-range")
+    ),
+    "home-assistant",
     UPDATED_SINCE,
 )
-PAST_ROUTES = frozenset(
-    {"carbon-intensity/past", "carbon-intensity/past-range", "power-breakdown/past"}
-)
+PAST_ROUTES = frozenset(r for r in ROUTES if r.endswith(("/past", "/past-range")))
 
 Routes = frozenset[str] | None  # None: every route
 

@@ -5,11 +5,17 @@ type and in total are the stored results of the last tracing (reporter
 source, or the forecaster for forecasts). They are laid out as a small traced
 system (the zone and its neighbours) so that
 :func:`~gridflex.engines.carbon.power_breakdown_records` shapes them exactly
-as it shapes a fresh trace.
+as it shapes a fresh trace. Periods coarser than the zone's steps (see
+``periods``) are shaped from the means of their steps' powers.
+
+Each record carries the fields of the current Electricity Maps API besides
+the seed's: ``zone``, ``createdAt`` and ``updatedAt`` (first and last
+computation), ``isEstimated`` (false) and ``estimationMethod`` (null).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,18 +30,54 @@ from gridflex.engines.carbon import (
     type_index,
 )
 from gridflex.services import beliefs
-from gridflex.services.belief_checks import td_us, to_us
-from gridflex.services.carbon import naming, queries
+from gridflex.services.carbon import naming, periods
 from gridflex.services.carbon import store as zone_store
 from gridflex.services.carbon.freshness import refresh, sensor_id
-from gridflex.services.carbon.readings import HOUR_US, iso, no_data
+from gridflex.services.carbon.readings import (
+    ESTIMATE,
+    iso,
+    no_data,
+    period_bounds,
+    range_bounds,
+    step_of,
+)
 from gridflex.services.carbon.registry import Registry
 from gridflex.store.models import Sensor
+from gridflex.store.queries import carbon as queries
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def breakdown_records(
+@dataclass
+class Inputs:
+    """A zone's powers over a window: production (T, K) NaN where not reported, consumption
+    by type (T, K), consumption total (T,), net flows to each neighbour (T, N). [MW]"""
+
+    production: np.ndarray
+    consumption: np.ndarray
+    total: np.ndarray
+    flows: np.ndarray
+    neighbours: list[str]
+
+    def periods(self, first: np.ndarray) -> Inputs:
+        """Means over groups of steps starting at the rows ``first`` (see ``periods``)."""
+        mean = periods.mean_by_group
+        return Inputs(
+            mean(self.production, first),
+            mean(self.consumption, first),
+            mean(self.total, first),
+            mean(self.flows, first),
+            self.neighbours,
+        )
+
+    def take(self, rows: np.ndarray) -> Inputs:
+        return Inputs(
+            self.production[rows], self.consumption[rows], self.total[rows], self.flows[rows],
+            self.neighbours,
+        )  # fmt: skip
+
+
+def read_inputs(
     session: Session,
     registry: Registry,
     zone_id: str,
@@ -44,31 +86,59 @@ def breakdown_records(
     step_us: int,
     *,
     source_id: int,
-) -> list[dict[str, Any]]:
-    """One breakdown record per step of [start, start + n * step), with ``datetime``."""
+    forecast: bool = False,
+) -> Inputs:
+    """The zone's powers over [start, start + n * step); consumption from ``source_id``.
+
+    ``forecast`` reads the forecaster's forecasts of the inputs instead of the
+    measured inputs (``source_id`` is then the forecaster's).
+    """
     record = registry.get(zone_id)
     window = _Reader(session, start_us, n_steps, step_us)
+    inputs_from = source_id if forecast else None
+
+    def input_id(zone: str, name: str) -> int | None:
+        name = naming.forecast_sensor(name) if forecast else name
+        return sensor_id(session, registry.get(zone), name)
+
     production = np.full((n_steps, len(PRODUCTION_TYPES)), np.nan)
     consumption = np.zeros((n_steps, len(PRODUCTION_TYPES)))
     for kind in PRODUCTION_TYPES:
         k = type_index(kind)
-        production[:, k] = window.read(_id(session, record, naming.production_sensor(kind)))
-        used = window.read(_id(session, record, naming.consumption_sensor(kind)), source_id)
+        production[:, k] = window.read(
+            input_id(zone_id, naming.production_sensor(kind)), inputs_from
+        )
+        used = window.read(sensor_id(session, record, naming.consumption_sensor(kind)), source_id)
         consumption[:, k] = np.nan_to_num(used, nan=0.0)
-    total = window.read(_id(session, record, naming.CONSUMPTION_TOTAL), source_id)
+    total = window.read(sensor_id(session, record, naming.CONSUMPTION_TOTAL), source_id)
     neighbours = registry.neighbours(zone_id)
     flows = np.zeros((n_steps, len(neighbours)))
-    for link in registry.links:
-        if zone_id in (link.from_zone, link.to_zone):
-            other = link.to_zone if link.from_zone == zone_id else link.from_zone
-            sign = 1.0 if link.from_zone == zone_id else -1.0
-            flow = window.read(link.sensor.id)
-            flows[:, neighbours.index(other)] += sign * np.nan_to_num(flow, nan=0.0)
-    traced = _star(production, consumption, total, flows)
-    rows = power_breakdown_records(traced, 0, zone_ids=[zone_id, *neighbours])
-    for i, row in enumerate(rows):
-        row["datetime"] = iso(start_us + i * step_us)
-    return rows
+    for frm, to, sensor in _links(registry, zone_id, forecast):
+        other = to if frm == zone_id else frm
+        sign = 1.0 if frm == zone_id else -1.0
+        flow = window.read(input_id(frm, sensor) if forecast else int(sensor), inputs_from)
+        flows[:, neighbours.index(other)] += sign * np.nan_to_num(flow, nan=0.0)
+    return Inputs(production, consumption, total, flows, neighbours)
+
+
+def shaped(zone_id: str, inputs: Inputs, starts_us: np.ndarray) -> list[dict[str, Any]]:
+    """One breakdown record per row of ``inputs``, with ``zone`` and ``datetime``."""
+    traced = _star(inputs.production, inputs.consumption, inputs.total, inputs.flows)
+    rows = power_breakdown_records(traced, 0, zone_ids=[zone_id, *inputs.neighbours])
+    return [
+        {"zone": zone_id, "datetime": iso(int(t)), **row}
+        for row, t in zip(rows, starts_us, strict=True)
+    ]
+
+
+def _links(registry: Registry, zone_id: str, forecast: bool) -> list[tuple[str, str, Any]]:
+    """(from, to, sensor) of the zone's exchanges: measured sensor ids, or the names of the
+    forecast exchanges (one per pair of zones, on the asset of the first)."""
+    ends = [link for link in registry.links if zone_id in (link.from_zone, link.to_zone)]
+    if not forecast:
+        return [(link.from_zone, link.to_zone, link.sensor.id) for link in ends]
+    pairs = sorted({tuple(sorted((link.from_zone, link.to_zone))) for link in ends})
+    return [(a, b, naming.exchange_sensor(a, b)) for a, b in pairs]
 
 
 def _star(
@@ -134,52 +204,69 @@ class _Reader:
         ).values
 
 
-def _id(session: Session, record: Any, name: str) -> int | None:
-    ref = record.sensors.get(name)
-    return ref.id if ref is not None else None
-
-
-def measured(
+def breakdown_periods(
     session: Session,
     registry: Registry,
     zone_id: str,
-    start_us: int,
-    n_steps: int,
+    lo: int,
+    hi: int,
+    granularity: str,
     step_us: int,
 ) -> list[dict[str, Any]]:
-    """Measured breakdowns (reporter results), with ``updatedAt`` and ``createdAt`` per step."""
+    """Measured breakdowns of the periods in [lo, hi) that were computed (means of their steps)."""
+    refresh(session, registry, zone_id, lo, hi)
     reporter_id = zone_store.source_id(session, naming.REPORTER)
     stamp_id = sensor_id(session, registry.get(zone_id), naming.STAMP)
     if reporter_id is None or stamp_id is None:
-        raise no_data(zone_id, "power breakdown")
-    rows = breakdown_records(
-        session, registry, zone_id, start_us, n_steps, step_us, source_id=reporter_id
-    )
-    times = queries.event_times(
-        session, stamp_id, reporter_id, start_us, start_us + n_steps * step_us
-    )
-    for i, row in enumerate(rows):
-        lo, hi = start_us + i * step_us, start_us + (i + 1) * step_us
-        inside = (times.events_us >= lo) & (times.events_us < hi)
-        row["updatedAt"] = iso(int(times.updated_us[inside].max())) if inside.any() else None
-        row["createdAt"] = iso(int(times.created_us[inside].min())) if inside.any() else None
-    return rows
+        return []
+    n = (hi - lo) // step_us
+    inputs = read_inputs(session, registry, zone_id, lo, n, step_us, source_id=reporter_id)
+    times = queries.event_times(session, stamp_id, reporter_id, lo, hi)
+    rows = ((times.events_us - lo) // step_us).astype(np.intp)
+    on_grid = (times.events_us - lo) % step_us == 0
+    rows, created, updated = rows[on_grid], times.created_us[on_grid], times.updated_us[on_grid]
+    starts, first = periods.groups(lo + rows.astype(np.int64) * step_us, granularity)
+    if len(starts) == 0:
+        return []
+    records = shaped(zone_id, inputs.take(rows).periods(first), starts)
+    for record, c, u in zip(
+        records,
+        np.minimum.reduceat(created, first),
+        np.maximum.reduceat(updated, first),
+        strict=True,
+    ):
+        record.update(createdAt=iso(int(c)), updatedAt=iso(int(u)), **ESTIMATE)
+    return records
 
 
 def breakdown_at(
-    session: Session, registry: Registry, zone_id: str, moment: datetime
+    session: Session,
+    registry: Registry,
+    zone_id: str,
+    moment: datetime,
+    granularity: str | None = None,
 ) -> dict[str, Any]:
-    """The power breakdown of the hour containing ``moment`` (means of finer steps)."""
-    lo = to_us(moment) - to_us(moment) % HOUR_US
-    refresh(session, registry, zone_id, lo, lo + HOUR_US)
-    row = measured(session, registry, zone_id, lo, 1, HOUR_US)[0]
-    if row["powerConsumptionTotal"] is None and row["updatedAt"] is None:
+    """The power breakdown of the period (default: the hour) containing ``moment``."""
+    lo, hi, name = period_bounds(session, registry, zone_id, moment, granularity)
+    step = step_of(session, registry, zone_id)
+    found = breakdown_periods(session, registry, zone_id, lo, hi, name, step)
+    if not found:
         raise no_data(zone_id, "power breakdown", f" at {iso(lo)}")
-    return {"zone": zone_id, **row}
+    return found[0]
 
 
-def step_of(session: Session, registry: Registry, zone_id: str) -> int:
-    """The resolution of the zone's results. [µs]"""
-    stamp_id = sensor_id(session, registry.get(zone_id), naming.STAMP)
-    sensor = None if stamp_id is None else session.get(Sensor, stamp_id)
-    return td_us(sensor.event_resolution) if sensor is not None else HOUR_US
+def breakdown_range(
+    session: Session,
+    registry: Registry,
+    zone_id: str,
+    start: datetime,
+    end: datetime,
+    granularity: str | None = None,
+) -> dict[str, Any]:
+    """Every period in [start, end) with a breakdown (default: the zone's resolution)."""
+    lo, hi, name = range_bounds(session, registry, zone_id, start, end, granularity)
+    step = step_of(session, registry, zone_id)
+    data = breakdown_periods(session, registry, zone_id, lo, hi, name, step)
+    if not data:
+        raise no_data(zone_id, "power breakdown", f" between {iso(lo)} and {iso(hi)}")
+    return {"zone": zone_id, "data": data, "temporalGranularity": name}

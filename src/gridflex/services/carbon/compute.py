@@ -17,11 +17,13 @@ is logged.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from gridflex.engines.carbon import (
@@ -34,16 +36,19 @@ from gridflex.engines.carbon import (
 )
 from gridflex.services import beliefs
 from gridflex.services.belief_checks import from_us, td_us, to_us
-from gridflex.services.carbon import naming, queries, state
+from gridflex.services.carbon import naming, state
 from gridflex.services.carbon import store as zone_store
 from gridflex.services.carbon.registry import Registry, load_registry
 from gridflex.store.models import DataSource, Sensor
+from gridflex.store.queries import carbon as queries
 from gridflex.timing import utcnow
 
 logger = logging.getLogger("gridflex.carbon")
 
 _MAX_CELLS = 400_000  # steps x zones per traced chunk: bounds memory (arrays are T x Z x K)
 _BALANCE_TOLERANCE_MW = 1e-6
+_LOCKS: dict[tuple[int, tuple[str, ...]], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 def recompute(
@@ -64,7 +69,7 @@ def recompute(
     belief_time_us = to_us(now or utcnow())
     stored = 0
     for system in systems:
-        with state.system_lock(session, system):
+        with system_lock(session, system):
             stored += _recompute_system(session, registry, system, start, end, belief_time_us)
     state.invalidate(session, [z for system in systems for z in system], registry=True)
     return stored
@@ -99,6 +104,14 @@ def _recompute_system(
     return stored
 
 
+def system_lock(session: Session, system: tuple[str, ...]) -> threading.Lock:
+    """One lock per database and system, so that threads of a server do not trace it twice."""
+    bind = session.get_bind()
+    key = (id(bind if isinstance(bind, Engine) else bind.engine), system)
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
 class Window:
     def __init__(self, lo: int, hi: int, step_us: int, coarse_us: int) -> None:
         self.lo, self.hi, self.step_us, self.coarse_us = lo, hi, step_us, coarse_us
@@ -122,13 +135,18 @@ def _trace_window(
     links = read_links(session, registry, system, window, known)
     has_data = _traceable(production, links, system, window)
     factors = factors_g_per_kwh(registry, system, window.starts_us)
+    direct = factors_g_per_kwh(registry, system, window.starts_us, factor_type="direct")
     traced = trace_flows(
-        production, links, factors_g_per_kwh={"lifecycle": factors}, has_data=has_data
+        production,
+        links,
+        factors_g_per_kwh={"lifecycle": factors, "direct": direct},
+        has_data=has_data,
     )
     own = production_intensity_g_per_kwh(traced.production_mw, factors)
     stamps = _stamps(session, registry, system, window)
     results = {
         naming.CONSUMPTION_INTENSITY: traced.consumption_intensity_g_per_kwh["lifecycle"],
+        naming.CONSUMPTION_INTENSITY_DIRECT: traced.consumption_intensity_g_per_kwh["direct"],
         naming.PRODUCTION_INTENSITY: np.where(has_data, own, np.nan),
         naming.CONSUMPTION_TOTAL: traced.consumption_total_mw,
     }
@@ -204,7 +222,11 @@ def read_links(
 
 
 def factors_g_per_kwh(
-    registry: Registry, system: tuple[str, ...], starts_us: np.ndarray
+    registry: Registry,
+    system: tuple[str, ...],
+    starts_us: np.ndarray,
+    *,
+    factor_type: str = "lifecycle",
 ) -> np.ndarray:
     """Emission factors of every zone and type, (Z, K) within one year, else (T, Z, K)."""
     overrides = [
@@ -213,7 +235,12 @@ def factors_g_per_kwh(
     years = pd.DatetimeIndex(starts_us.astype("datetime64[us]")).year.to_numpy()
     unique = np.unique(years)
     tables = np.stack(
-        [resolve_factors_g_per_kwh(list(system), year=int(y), overrides=overrides) for y in unique]
+        [
+            resolve_factors_g_per_kwh(
+                list(system), year=int(y), overrides=overrides, factor_type=factor_type
+            )
+            for y in unique
+        ]
     )
     if len(unique) == 1:
         return tables[0]
@@ -281,7 +308,7 @@ def _stamps(
 ) -> np.ndarray:
     """Per step, how many input beliefs of the system there are about it (NaN: no input event)."""
     events, _, counts = queries.watermarks(
-        session, registry.asset_ids(system), window.lo, window.hi
+        session, registry.asset_ids(system), naming.INPUTS, window.lo, window.hi
     )
     stamps = np.full(window.n, np.nan)
     on_grid = (events - window.lo) % window.step_us == 0
@@ -290,7 +317,7 @@ def _stamps(
 
 
 def _unit(name: str) -> str:
-    if name in (naming.CONSUMPTION_INTENSITY, naming.PRODUCTION_INTENSITY):
+    if name in naming.INTENSITY_NAMES:
         return naming.INTENSITY_UNIT
     if name == naming.STAMP:
         return ""

@@ -32,13 +32,14 @@ from gridflex.engines.forecasting import forecast
 from gridflex.errors import InsufficientDataError, ValidationError
 from gridflex.services import beliefs
 from gridflex.services.belief_checks import from_us, td_us
-from gridflex.services.carbon import naming, queries, state
+from gridflex.services.carbon import naming, state
 from gridflex.services.carbon import store as zone_store
-from gridflex.services.carbon.compute import Window, factors_g_per_kwh, write_series
+from gridflex.services.carbon.compute import Window, factors_g_per_kwh, system_lock, write_series
 from gridflex.services.carbon.freshness import refresh, sensor_id
 from gridflex.services.carbon.readings import DAY_US, iso, no_data
 from gridflex.services.carbon.registry import Registry, ZoneRecord
 from gridflex.store.models import Sensor
+from gridflex.store.queries import carbon as queries
 
 logger = logging.getLogger("gridflex.carbon")
 
@@ -76,7 +77,7 @@ def zone_forecast(session: Session, registry: Registry, zone_id: str) -> ZoneFor
     data_end = last + step_us
     if _stored_belief_time(session, record, data_end) != data_end:
         system = registry.system(zone_id)
-        with state.system_lock(session, system):
+        with system_lock(session, system):
             if _stored_belief_time(session, record, data_end) != data_end:
                 make_forecast(session, registry, system, data_end, step_us)
     return _read(session, registry, zone_id, data_end, step_us)
@@ -139,6 +140,15 @@ def make_forecast(
             name = naming.consumption_sensor(kind)
             if (asset_id, name) in known or np.nansum(values) > 0:
                 results[name] = values
+            if not np.all(np.isnan(production[:, z, k])):
+                results[naming.forecast_sensor(naming.production_sensor(kind))] = production[
+                    :, z, k
+                ]
+        for j in np.flatnonzero(links.from_index == z):
+            other = system[int(links.to_index[j])]
+            results[naming.forecast_sensor(naming.exchange_sensor(zone_id, other))] = (
+                links.net_flow_mw[:, j]
+            )
         for name, values in results.items():
             sensor = zone_store.get_or_create_sensor(
                 session,

@@ -20,10 +20,11 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from gridflex.services.belief_checks import from_us, td_us
-from gridflex.services.carbon import naming, queries
+from gridflex.services.carbon import naming
 from gridflex.services.carbon import store as zone_store
 from gridflex.services.carbon.compute import recompute
 from gridflex.services.carbon.registry import Registry, ZoneRecord
+from gridflex.store.queries import carbon as queries
 
 
 def refresh(
@@ -36,7 +37,7 @@ def refresh(
     """Recompute the zone's system where its inputs in [start, end) changed; True if it did."""
     system = registry.system(zone_id)
     events, marks, counts = queries.watermarks(
-        session, registry.asset_ids(system), start_us, end_us
+        session, registry.asset_ids(system), naming.INPUTS, start_us, end_us
     )
     if len(events) == 0:
         return False

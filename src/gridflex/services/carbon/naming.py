@@ -16,6 +16,8 @@ sensor name                        unit          meaning
 ``exchange <A>-><B>``              MW            net flow between zones A and B, positive from A
                                                  to B; on the asset of A, where A < B
 ``carbon intensity (consumption)`` gCO2eq/kWh    computed: consumption-based (flow-traced) intensity
+``carbon intensity (consumption,   gCO2eq/kWh    computed: the same with direct (combustion-only)
+direct)``                                        emission factors
 ``carbon intensity (production)``  gCO2eq/kWh    computed: what the zone's own plants emit per kWh
 ``consumption <type>``             MW            computed: consumption by production type of origin
                                                  (only types that reach the zone)
@@ -24,6 +26,13 @@ sensor name                        unit          meaning
                                                  traced system it was computed from; its belief
                                                  times say when the event was (re)computed
 =================================  ============  ==================================================
+
+The forecaster also stores what it forecast of the inputs, so that forecast
+breakdowns can be shaped like measured ones: ``forecast production <type>``
+and ``forecast exchange <A>-><B>`` (never read as inputs).
+
+A zone asset may name a day-ahead price sensor in its ``price_sensor_id``
+attribute (any sensor, e.g. of a market asset); ``price-day-ahead`` reads it.
 
 Inputs come from users (the CLI import, the v3_0 data API); computed sensors
 are written by the reporter source ``gridflex carbon`` (measured data) and the
@@ -34,6 +43,7 @@ sensors, believed at the end of the measured data).
 from __future__ import annotations
 
 from gridflex.engines.carbon import PRODUCTION_TYPES
+from gridflex.store.queries.carbon import InputNames
 
 ZONE_ASSET_TYPE = "grid zone"
 PRODUCTION_PREFIX = "production "
@@ -45,10 +55,18 @@ EXCHANGE_PREFIX = "exchange "
 EXCHANGE_ARROW = "->"
 
 CONSUMPTION_INTENSITY = "carbon intensity (consumption)"
+CONSUMPTION_INTENSITY_DIRECT = "carbon intensity (consumption, direct)"
+INTENSITY_BY_FACTOR_TYPE = {
+    "lifecycle": CONSUMPTION_INTENSITY,
+    "direct": CONSUMPTION_INTENSITY_DIRECT,
+}
 PRODUCTION_INTENSITY = "carbon intensity (production)"
 CONSUMPTION_PREFIX = "consumption "
 CONSUMPTION_TOTAL = "consumption total"
 STAMP = "carbon input beliefs"
+
+FORECAST_PREFIX = "forecast "
+PRICE_SENSOR_ATTRIBUTE = "price_sensor_id"
 
 MW = "MW"
 INTENSITY_UNIT = "gCO2eq/kWh"
@@ -95,7 +113,20 @@ def is_input(sensor_name: str) -> bool:
     return production_type_of(sensor_name) is not None or exchange_of(sensor_name) is not None
 
 
-COMPUTED_NAMES = frozenset(
-    {CONSUMPTION_INTENSITY, PRODUCTION_INTENSITY, CONSUMPTION_TOTAL, STAMP}
-    | {consumption_sensor(t) for t in PRODUCTION_TYPES}
+INTENSITY_NAMES = frozenset(
+    {CONSUMPTION_INTENSITY, CONSUMPTION_INTENSITY_DIRECT, PRODUCTION_INTENSITY}
 )
+
+COMPUTED_NAMES = frozenset(
+    INTENSITY_NAMES | {CONSUMPTION_TOTAL, STAMP} | {consumption_sensor(t) for t in PRODUCTION_TYPES}
+)
+
+INPUTS = InputNames(
+    tuple(production_sensor(t) for t in PRODUCTION_TYPES), EXCHANGE_PREFIX, EXCHANGE_ARROW
+)
+"""The input sensors of flow tracing, as the store selects them."""
+
+
+def forecast_sensor(input_name: str) -> str:
+    """Where the forecaster keeps its forecast of an input (``forecast production wind``)."""
+    return FORECAST_PREFIX + input_name

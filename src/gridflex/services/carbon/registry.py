@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.engines.carbon import FactorOverride, Zone, ZoneIndex, load_default_zones
 from gridflex.errors import NotFoundError, ValidationError
 from gridflex.services import assets
 from gridflex.services.carbon import naming
-from gridflex.store.models import Asset, AssetType, Sensor
+from gridflex.store.models import Asset
+from gridflex.store.queries import carbon as q
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class ZoneRecord:
     zone: Zone
     asset_id: int | None = None
     sensors: Mapping[str, SensorRef] = field(default_factory=dict)
+    price_sensor_id: int | None = None  # a day-ahead price sensor linked to the zone
 
     @property
     def zone_id(self) -> str:
@@ -129,22 +130,22 @@ def load_registry(session: Session) -> Registry:
     """A fresh snapshot of the zones, their sensors and links."""
     defaults = {zone.zone_id: zone for zone in load_default_zones()}
     records: dict[str, ZoneRecord] = {z: ZoneRecord(zone) for z, zone in defaults.items()}
-    zone_assets = list(session.scalars(_zone_assets()))
+    zone_assets = q.zone_assets(session, naming.ZONE_ASSET_TYPE)
     sensors_by_asset: dict[int, dict[str, SensorRef]] = {}
-    if zone_assets:
-        rows = session.execute(
-            sa.select(
-                Sensor.id, Sensor.name, Sensor.generic_asset_id, Sensor.event_resolution_s
-            ).where(Sensor.generic_asset_id.in_([a.id for a in zone_assets]))
+    for sid, name, asset_id, resolution_s in q.sensor_rows(session, [a.id for a in zone_assets]):
+        sensors_by_asset.setdefault(asset_id, {})[name] = SensorRef(
+            sid, name, asset_id, timedelta(seconds=resolution_s or 3600)
         )
-        for sid, name, asset_id, resolution_s in rows:
-            sensors_by_asset.setdefault(asset_id, {})[name] = SensorRef(
-                sid, name, asset_id, timedelta(seconds=resolution_s or 3600)
-            )
-    for asset in sorted(zone_assets, key=lambda a: a.id):
+    for asset in zone_assets:
         zone = zone_of(asset.attributes or {}, defaults)
         if zone is not None:
-            records[zone.zone_id] = ZoneRecord(zone, asset.id, sensors_by_asset.get(asset.id, {}))
+            price = (asset.attributes or {}).get(naming.PRICE_SENSOR_ATTRIBUTE)
+            records[zone.zone_id] = ZoneRecord(
+                zone,
+                asset.id,
+                sensors_by_asset.get(asset.id, {}),
+                int(price) if isinstance(price, int | str) and str(price).isdigit() else None,
+            )
     links = []
     for record in records.values():
         for name, sensor in record.sensors.items():
@@ -168,14 +169,6 @@ def _index(zones: list[Zone]) -> ZoneIndex:
     index = ZoneIndex(list(key))
     _INDEX_CACHE[0] = (key, index)
     return index
-
-
-def _zone_assets() -> sa.Select[tuple[Asset]]:
-    return (
-        sa.select(Asset)
-        .join(AssetType, AssetType.id == Asset.generic_asset_type_id)
-        .where(AssetType.name == naming.ZONE_ASSET_TYPE, Asset.account_id.is_(None))
-    )
 
 
 def zone_of(attributes: Mapping[str, Any], defaults: Mapping[str, Zone]) -> Zone | None:
@@ -228,7 +221,7 @@ def zone_attributes(zone: Zone, *, keep_geometry: bool = True) -> dict[str, Any]
 def zone_assets_by_id(session: Session) -> dict[str, Asset]:
     """Zone assets keyed by zone id."""
     found: dict[str, Asset] = {}
-    for asset in session.scalars(_zone_assets().order_by(Asset.id)):
+    for asset in q.zone_assets(session, naming.ZONE_ASSET_TYPE):
         zone_id = (asset.attributes or {}).get("zone_id")
         if zone_id:
             found.setdefault(zone_id, asset)
@@ -275,3 +268,10 @@ def ensure_zone_assets(session: Session, zone_ids: Iterable[str]) -> dict[str, A
                 field="zone",
             )
     return out
+
+
+def link_price_sensor(session: Session, zone_ids: Iterable[str], sensor_id: int) -> None:
+    """Name ``sensor_id`` the day-ahead price sensor of these zones (their zone assets)."""
+    for asset in ensure_zone_assets(session, zone_ids).values():
+        asset.attributes = {**(asset.attributes or {}), naming.PRICE_SENSOR_ATTRIBUTE: sensor_id}
+    session.flush()

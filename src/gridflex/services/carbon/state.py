@@ -1,47 +1,49 @@
-"""In-process caches of the carbon API: the zone registry and each zone's recent results.
+"""What a server keeps in memory for the carbon API: callers, the zone registry, recent results.
 
-Each server app holds one :class:`CarbonState` per database. Nothing here is
-trusted blindly: a cached zone entry carries the input watermarks it was built
-from, and every request compares them with the store (see ``freshness``), so
-a write by another process or thread is seen on the next request. The caches
-only save the work of reading and shaping results again. Writers in this
-process (the compute service, zone imports) also drop the affected entries at
-once, in every state of their database.
+Each server app holds one :class:`CarbonState` per database, made of
+:class:`~.cache.FreshCache` instances. Nothing here is trusted blindly: a
+zone's recent results are compared with the store (``freshness`` watermarks)
+once they are ``check_interval_s`` old, so a write by another process shows
+within that time; writers in this process (the compute service, zone imports)
+drop the affected entries at once, in every state of their database
+(:func:`invalidate`). The caches only save the work of reading and shaping
+results again.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 import numpy as np
+from cachetools import LRUCache
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from gridflex.services.carbon.access import Access
+from gridflex.services.carbon.cache import Clock, FreshCache
 from gridflex.services.carbon.registry import Registry, load_registry
 from gridflex.store.base import get_engine
 
-T = TypeVar("T")
-
 REGISTRY_TTL_S = 5.0  # zones and sensors created by other processes appear within this time
 CHECK_INTERVAL_S = 1.0  # latest and history compare with the store at most this often per zone
-
-REFRESH_TIMEOUT_S = 5.0  # a refresh that takes longer than this lets another caller try
+AUTH_TTL_S = 2.0  # a deactivated user or a changed access list takes effect within this time
+MAX_TOKENS = 10_000  # callers remembered (least recently seen out first)
+MAX_ZONES = 2_000  # zones whose recent results are kept
+MAX_QUERIES = 4_096  # validated query strings of latest and history kept
 
 _STATES: weakref.WeakSet[CarbonState] = weakref.WeakSet()
-_LOCKS: dict[tuple[int, tuple[str, ...]], threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
+_SCOPES = ("latest", "day")  # checked from the latest event on, or the whole day
 
 
 @dataclass
 class ZoneEntry:
     """Recent results of one zone: events from ``start_us`` to the last computed one.
 
-    ``stamp_counts`` holds, per event, the number of input beliefs the results
+    ``intensity`` holds the consumption intensity per factor type (lifecycle,
+    direct); ``stamp_counts``, per event, the number of input beliefs the results
     were computed from; ``updated_us`` and ``created_us`` the last and first
     belief time of that count (when the event's figures were last and first
     computed).
@@ -50,83 +52,76 @@ class ZoneEntry:
     start_us: int
     resolution_us: int
     events_us: np.ndarray
-    intensity: np.ndarray
+    intensity: dict[str, np.ndarray]
     stamp_counts: np.ndarray
     updated_us: np.ndarray
     created_us: np.ndarray
-    payloads: dict[str, object] = field(default_factory=dict)  # shaped answers, by route
-    checked_latest_at: float = 0.0  # time.monotonic() of the last check from the latest event
-    checked_day_at: float = 0.0  # ... and of the last check of the whole entry
-    check_started_at: float = 0.0  # a request is comparing it with the store since then
+    payloads: dict[object, object] = field(default_factory=dict)  # shaped answers, by route
     valid_rows: np.ndarray | None = None  # rows with an intensity (filled on first use)
-
-
-class Expiring(Generic[T]):
-    """A cached value with an age, refreshed ahead by one caller at a time.
-
-    Once older than ``ttl_s``, :meth:`get` returns None to one caller (who then
-    refreshes it with :meth:`set`) and the value itself to everyone else
-    meanwhile, so that a busy server does not send every request to the
-    database at the moment a cache entry expires.
-    """
-
-    def __init__(self, value: T, ttl_s: float) -> None:
-        self.value, self.ttl_s = value, ttl_s
-        self.at = time.monotonic()
-        self._refreshing_since = 0.0
-
-    def get(self) -> T | None:
-        now = time.monotonic()
-        if now - self.at < self.ttl_s:
-            return self.value
-        if now - self._refreshing_since > REFRESH_TIMEOUT_S:
-            self._refreshing_since = now
-            return None
-        return self.value
-
-    def age_s(self) -> float:
-        return time.monotonic() - self.at
 
 
 class CarbonState:
     """Caches of one server app for one database."""
 
-    def __init__(self, database_url: str, *, check_interval_s: float = CHECK_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        check_interval_s: float = CHECK_INTERVAL_S,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.engine: Engine = get_engine(database_url)
-        self.check_interval_s = check_interval_s
-        self._registry: Expiring[Registry] | None = None
-        self._entries: dict[str, ZoneEntry] = {}
-        self._lock = threading.Lock()
+        self.clock = clock
+        self.callers: FreshCache[str, Access] = FreshCache(MAX_TOKENS, AUTH_TTL_S, clock=clock)
+        self._registry: FreshCache[str, Registry] = FreshCache(1, REGISTRY_TTL_S, clock=clock)
+        self._checked: FreshCache[tuple[str, str], ZoneEntry] = FreshCache(
+            2 * MAX_ZONES, check_interval_s, clock=clock
+        )
+        # Query strings of the hot routes, with the parameters FastAPI validated them into: a
+        # repeated request skips validating them again (on the event loop's thread only).
+        self.validated: LRUCache[tuple[str, bytes], object] = LRUCache(MAX_QUERIES)
         _STATES.add(self)
 
     def registry(self, session: Session, *, max_age_s: float = REGISTRY_TTL_S) -> Registry:
         """A registry snapshot at most ``max_age_s`` old (loaded from the store if needed)."""
-        cached = self._registry
-        if cached is None or cached.age_s() > max_age_s:
-            cached = Expiring(load_registry(session), REGISTRY_TTL_S)
-            self._registry = cached
-        return cached.value
+        registry = self._registry.fresh("zones", max_age_s)
+        if registry is None:
+            registry = load_registry(session)
+            self._registry.put("zones", registry)
+        return registry
 
     def cached_registry(self) -> Registry | None:
-        """The registry snapshot without touching the store (None: load it, see ``Expiring``)."""
-        return None if self._registry is None else self._registry.get()
+        """The registry snapshot without touching the store (None: load it)."""
+        return self._registry.get("zones")
 
     def entry(self, zone_id: str) -> ZoneEntry | None:
-        return self._entries.get(zone_id)
+        """The zone's recent results however long ago they were checked."""
+        return self._checked.peek((zone_id, "day")) or self._checked.peek((zone_id, "latest"))
 
-    def put(self, zone_id: str, entry: ZoneEntry) -> None:
-        with self._lock:
-            self._entries[zone_id] = entry
+    def checked_entry(self, zone_id: str, *, whole_day: bool) -> ZoneEntry | None:
+        """The zone's recent results if compared with the store within the check interval
+        (from the latest event on, or over the ``whole_day``); see ``FreshCache.get``."""
+        return self._checked.get((zone_id, "day" if whole_day else "latest"))
+
+    def put(self, zone_id: str, entry: ZoneEntry, checked_at: float) -> None:
+        """A new entry, just read from the store: checked in full."""
+        for scope in _SCOPES:
+            self._checked.put((zone_id, scope), entry, at=checked_at)
+
+    def checked(self, zone_id: str, entry: ZoneEntry, at: float, *, whole_day: bool) -> None:
+        """The entry was compared with the store at ``at`` and is still right."""
+        for scope in _SCOPES if whole_day else ("latest",):
+            self._checked.put((zone_id, scope), entry, at=at)
 
     def drop(self, zone_ids: Iterable[str] | None = None, *, registry: bool = False) -> None:
-        with self._lock:
-            if zone_ids is None:
-                self._entries.clear()
-            else:
-                for zone_id in zone_ids:
-                    self._entries.pop(zone_id, None)
-            if registry:
-                self._registry = None
+        if zone_ids is None:
+            self._checked.clear()
+        else:
+            for zone_id in zone_ids:
+                for scope in _SCOPES:
+                    self._checked.pop((zone_id, scope))
+        if registry:
+            self._registry.clear()
 
 
 def invalidate(
@@ -139,11 +134,3 @@ def invalidate(
     for state in list(_STATES):
         if state.engine is engine:
             state.drop(ids, registry=registry)
-
-
-def system_lock(session: Session, system: tuple[str, ...]) -> threading.Lock:
-    """One lock per database and system, so that threads of a server do not trace twice."""
-    bind = session.get_bind()
-    key = (id(bind if isinstance(bind, Engine) else bind.engine), system)
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(key, threading.Lock())

@@ -6,32 +6,24 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.services import sensors, sources
 from gridflex.services.carbon import naming
 from gridflex.store.models import DataSource, Sensor
+from gridflex.store.queries import carbon as q
 
 HOUR = timedelta(hours=1)
 
 
 def zone_sensors(session: Session, asset_ids: Iterable[int]) -> dict[tuple[int, str], Sensor]:
     """The sensors of these zone assets, keyed by (asset id, sensor name)."""
-    ids = sorted(set(asset_ids))
-    if not ids:
-        return {}
-    found = session.scalars(sa.select(Sensor).where(Sensor.generic_asset_id.in_(ids)))
-    return {(s.generic_asset_id, s.name): s for s in sorted(found, key=lambda s: s.id)}
+    found = q.sensors_of(session, sorted(set(asset_ids)))
+    return {(s.generic_asset_id, s.name): s for s in found}
 
 
 def sensor_id(session: Session, asset_id: int, name: str) -> int | None:
-    return session.scalar(
-        sa.select(Sensor.id)
-        .where(Sensor.generic_asset_id == asset_id, Sensor.name == name)
-        .order_by(Sensor.id)
-        .limit(1)
-    )
+    return q.sensor_id(session, asset_id, name)
 
 
 def input_attributes(name: str) -> dict[str, Any]:
@@ -82,14 +74,4 @@ def forecaster(session: Session) -> DataSource:
 
 def source_id(session: Session, spec: dict[str, str]) -> int | None:
     """The id of a carbon data source if it exists (reads never create one)."""
-    return session.scalar(
-        sa.select(DataSource.id)
-        .where(
-            DataSource.name == spec["name"],
-            DataSource.type == spec["type"],
-            DataSource.model == spec["model"],
-            DataSource.version == spec["version"],
-        )
-        .order_by(DataSource.id)
-        .limit(1)
-    )
+    return q.source_id(session, spec["name"], spec["type"], spec["model"], spec["version"])

@@ -31,6 +31,8 @@ def jobs_for_asset(
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
 def recent_jobs(
     session: Session,
     *,

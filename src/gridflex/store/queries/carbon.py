@@ -1,8 +1,10 @@
-"""The few set-based queries the carbon services add to the belief store's own.
+"""The SQL of the carbon services: zone assets and sensors, and range scans of their beliefs.
 
-All are range scans on the beliefs table's primary key (sensor, event start,
-...): per-event watermarks of a system's inputs, belief times per event, the
-updated-since selection, and the extent of a sensor's events.
+The belief queries are range scans on the beliefs table's primary key (sensor,
+event start, ...): per-event watermarks of a system's inputs, belief times per
+event, the updated-since selection, and the extent of a sensor's events. Names
+of zone sensors come from the caller (``services.carbon.naming``), so that the
+store knows nothing of the naming scheme.
 """
 
 from __future__ import annotations
@@ -11,23 +13,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gridflex.engines.carbon import PRODUCTION_TYPES
-from gridflex.services.carbon import naming
+from gridflex.store.models import Asset, AssetType, DataSource, Sensor
 from gridflex.store.queries import beliefs as q
 from gridflex.store.queries.belief_io import fetch, rows_of
 
 NO_END_US = 2**62  # an event start later than any real one
-_INPUT_NAMES = ", ".join(f"'{naming.production_sensor(t)}'" for t in PRODUCTION_TYPES)
-_INPUTS = (
-    "SELECT id FROM sensor WHERE generic_asset_id IN ({assets}) AND "
-    f"(name IN ({_INPUT_NAMES}) OR name LIKE '{naming.EXCHANGE_PREFIX}%{naming.EXCHANGE_ARROW}%')"
-)
+
+
+@dataclass(frozen=True)
+class InputNames:
+    """Which sensors of a zone asset are inputs: these names, or names starting with a prefix
+    and containing an infix (``exchange A->B``)."""
+
+    names: tuple[str, ...]
+    prefix: str
+    infix: str
 
 
 def watermarks(
-    session: Session, asset_ids: Sequence[int], start_us: int | None, end_us: int | None
+    session: Session,
+    asset_ids: Sequence[int],
+    inputs: InputNames,
+    start_us: int | None,
+    end_us: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per event in [start, end): the latest belief time and the number of beliefs among the
     inputs of these zone assets.
@@ -38,11 +49,22 @@ def watermarks(
     if not asset_ids:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    inputs = _INPUTS.format(assets=", ".join(str(int(a)) for a in asset_ids))
+    names = sa.select(Sensor.id).where(
+        Sensor.generic_asset_id.in_([int(a) for a in asset_ids]),
+        sa.or_(
+            Sensor.name.in_(inputs.names),
+            Sensor.name.like(f"{inputs.prefix}%{inputs.infix}%"),
+        ),
+    )
+    ids = [int(i) for i in session.scalars(names)]
+    if not ids:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
     rows = fetch(
         session,
         "SELECT event_start_us, MAX(belief_time_us) AS watermark_us, COUNT(*) AS n FROM belief "
-        f"WHERE sensor_id IN ({inputs}) AND event_start_us >= :lo AND event_start_us < :hi "
+        f"WHERE sensor_id IN ({', '.join(str(i) for i in ids)}) "
+        "AND event_start_us >= :lo AND event_start_us < :hi "
         "GROUP BY event_start_us ORDER BY event_start_us",
         {"lo": -NO_END_US if start_us is None else int(start_us), "hi": _end(end_us)},
         [("event_start_us", "i8"), ("watermark_us", "i8"), ("n", "i8")],
@@ -61,15 +83,20 @@ class EventTimes:
 
 
 def event_times(
-    session: Session, sensor_id: int, source_id: int, start_us: int | None, end_us: int | None
+    session: Session,
+    sensor_id: int,
+    source_id: int | None,
+    start_us: int | None,
+    end_us: int | None,
 ) -> EventTimes:
-    """Beliefs of one source about one sensor's events in [start, end), summarised per event."""
+    """Beliefs of one source (None: any) about one sensor's events in [start, end), summarised
+    per event."""
     rows = q.beliefs_in(
         session,
         sensor_id,
         -NO_END_US if start_us is None else int(start_us),
         _end(end_us),
-        q.BeliefFilter(source_ids=[source_id]),
+        q.BeliefFilter(source_ids=None if source_id is None else [source_id]),
     )
     starts = rows["event_start_us"]
     if len(starts) == 0:
@@ -177,3 +204,86 @@ def last_value_event_us(
         {"sensor": int(sensor_id), "upto": int(at_or_before_us), "source": int(source_id)},
     )
     return None if not rows else int(rows[0][0])
+
+
+def zone_assets(session: Session, asset_type: str) -> list[Asset]:
+    """Public assets (no account) of this asset type, by id."""
+    return list(
+        session.scalars(
+            sa.select(Asset)
+            .join(AssetType, AssetType.id == Asset.generic_asset_type_id)
+            .where(AssetType.name == asset_type, Asset.account_id.is_(None))
+            .order_by(Asset.id)
+        )
+    )
+
+
+def sensor_rows(session: Session, asset_ids: Sequence[int]) -> list[tuple[int, str, int, int]]:
+    """(id, name, asset id, event resolution in seconds) of the sensors of these assets."""
+    if not asset_ids:
+        return []
+    rows = session.execute(
+        sa.select(Sensor.id, Sensor.name, Sensor.generic_asset_id, Sensor.event_resolution_s).where(
+            Sensor.generic_asset_id.in_([int(a) for a in asset_ids])
+        )
+    )
+    return [(int(i), str(n), int(a), int(r or 0)) for i, n, a, r in rows]
+
+
+def sensors_of(session: Session, asset_ids: Sequence[int]) -> list[Sensor]:
+    """The sensors of these assets, by id."""
+    if not asset_ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Sensor)
+            .where(Sensor.generic_asset_id.in_([int(a) for a in asset_ids]))
+            .order_by(Sensor.id)
+        )
+    )
+
+
+def sensor_id(session: Session, asset_id: int, name: str) -> int | None:
+    """The first sensor of an asset with this name."""
+    return session.scalar(
+        sa.select(Sensor.id)
+        .where(Sensor.generic_asset_id == asset_id, Sensor.name == name)
+        .order_by(Sensor.id)
+        .limit(1)
+    )
+
+
+def source_id(session: Session, name: str, type_: str, model: str, version: str) -> int | None:
+    """The id of the data source with exactly these fields, if it exists."""
+    return session.scalar(
+        sa.select(DataSource.id)
+        .where(
+            DataSource.name == name,
+            DataSource.type == type_,
+            DataSource.model == model,
+            DataSource.version == version,
+        )
+        .order_by(DataSource.id)
+        .limit(1)
+    )
+
+
+def source_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Names of data sources by id."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(DataSource.id, DataSource.name).where(DataSource.id.in_([int(i) for i in ids]))
+    )
+    return {int(i): str(n) for i, n in rows}
+
+
+def source_ids_in(session: Session, sensor_id: int, start_us: int, end_us: int) -> list[int]:
+    """The data sources with beliefs about a sensor's events in [start, end)."""
+    rows = rows_of(
+        session,
+        "SELECT DISTINCT source_id FROM belief WHERE sensor_id = :sensor "
+        "AND event_start_us >= :lo AND event_start_us < :hi",
+        {"sensor": int(sensor_id), "lo": int(start_us), "hi": int(end_us)},
+    )
+    return [int(r[0]) for r in rows]
