@@ -39,7 +39,9 @@ def write_csv(path: Path, megabytes: int) -> int:
             stamps = np.datetime64("2000-01-01T00:00") + minutes.astype("timedelta64[m]")
             values = np.round(np.sin(minutes / 1440 * 2 * np.pi) * 100 + 200, 3)
             out.write(
-                "".join(f"{s}:00+00:00,{v}\n" for s, v in zip(stamps.astype(str), values, strict=True))
+                "".join(
+                    f"{s}:00+00:00,{v}\n" for s, v in zip(stamps.astype(str), values, strict=True)
+                )
             )
             rows += block
             out.flush()
