@@ -23,7 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.engines.heatmap import (
@@ -43,6 +42,7 @@ from gridflex.services import audit
 from gridflex.services.heatmap import registry as reg
 from gridflex.services.heatmap.measurements import measured_demand
 from gridflex.store.models import Account, HeatmapDataset, User
+from gridflex.store.queries import heatmap as queries
 from gridflex.timing import parse_datetime, utcnow
 
 DEFAULT_RIGHTS = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -211,12 +211,7 @@ def _metadata(
     now: datetime | None,
 ) -> dict[str, object]:
     """Dublin Core fields: given, else those of the account's previous dataset, else defaults."""
-    previous = session.scalars(
-        sa.select(HeatmapDataset)
-        .where(HeatmapDataset.account_id == account.id)
-        .order_by(HeatmapDataset.published_at.desc(), HeatmapDataset.id.desc())
-        .limit(1)
-    ).first()
+    previous = queries.latest_dataset_of(session, account.id)
     before = previous.dublin_core if previous is not None else {}
     areas = sorted({s.area for s in base.substations or () if s.area})
     defaults = {
@@ -263,9 +258,7 @@ def store(
     assert dataset.valid is not None and dataset.issued is not None and dataset.title is not None
     content = to_json(dataset)
     sha = hashlib.sha256(content).hexdigest()
-    existing = session.scalars(
-        sa.select(HeatmapDataset).where(HeatmapDataset.identifier == identifier)
-    ).first()
+    existing = queries.dataset_with_identifier(session, identifier)
     if existing is not None:
         if existing.content_sha256 == sha:
             return Published(existing, dataset, created=False)
@@ -308,25 +301,14 @@ def store(
 def dataset_valid_at(session: Session, at: datetime | None = None) -> HeatmapDataset:
     """The dataset valid at ``at`` (default: now); of several, the last issued."""
     moment = (at or utcnow()).astimezone(UTC)
-    row = session.scalars(
-        sa.select(HeatmapDataset)
-        .where(HeatmapDataset.valid_from <= moment, HeatmapDataset.valid_to > moment)
-        .order_by(
-            HeatmapDataset.issued.desc(),
-            HeatmapDataset.published_at.desc(),
-            HeatmapDataset.id.desc(),
-        )
-        .limit(1)
-    ).first()
+    row = queries.dataset_valid_at(session, moment)
     if row is None:
         raise NotFoundError(f"No heatmap dataset is valid at {moment.isoformat()}.")
     return row
 
 
 def dataset_by_identifier(session: Session, identifier: str) -> HeatmapDataset:
-    row = session.scalars(
-        sa.select(HeatmapDataset).where(HeatmapDataset.identifier == identifier)
-    ).first()
+    row = queries.dataset_with_identifier(session, identifier)
     if row is None:
         raise NotFoundError(f"No heatmap dataset with identifier {identifier!r}.")
     return row
@@ -334,18 +316,9 @@ def dataset_by_identifier(session: Session, identifier: str) -> HeatmapDataset:
 
 def list_datasets(session: Session) -> list[HeatmapDataset]:
     """Every published dataset, latest validity first."""
-    return list(
-        session.scalars(
-            sa.select(HeatmapDataset).order_by(
-                HeatmapDataset.valid_from.desc(),
-                HeatmapDataset.issued.desc(),
-                HeatmapDataset.id.desc(),
-            )
-        )
-    )
+    return queries.all_datasets(session)
 
 
 def content_of(session: Session, row: HeatmapDataset, *, geojson: bool = False) -> bytes:
     """The stored JSON (or GeoJSON) bytes: deferred columns, loaded only here."""
-    column = HeatmapDataset.geojson if geojson else HeatmapDataset.content
-    return bytes(session.scalar(sa.select(column).where(HeatmapDataset.id == row.id)))
+    return bytes(queries.dataset_column(session, row.id, "geojson" if geojson else "content"))

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.engines.heatmap import (
@@ -46,8 +45,8 @@ from gridflex.engines.heatmap import (
 )
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import assets as asset_service
-from gridflex.store.models import Account, AccountRole, Asset, AssetType, User
-from gridflex.store.models.accounts import account_roles_accounts
+from gridflex.store.models import Account, Asset, User
+from gridflex.store.queries import heatmap as queries
 
 RECORD = "heatmap"
 POSITION = "heatmap_position"
@@ -140,15 +139,7 @@ def dso_account(session: Session, account_id: int | None = None) -> Account:
                 f"Account {account.name!r} is not a DSO account.", field="account"
             )
         return account
-    found = list(
-        session.scalars(
-            sa.select(Account)
-            .join(account_roles_accounts, account_roles_accounts.c.account_id == Account.id)
-            .join(AccountRole, AccountRole.id == account_roles_accounts.c.role_id)
-            .where(AccountRole.name == DSO)
-            .order_by(Account.id)
-        )
-    )
+    found = queries.accounts_with_role(session, DSO)
     if len(found) != 1:
         names = ", ".join(f"{a.name} (id {a.id})" for a in found) or "none"
         raise ValidationError(
@@ -161,12 +152,7 @@ def dso_account(session: Session, account_id: int | None = None) -> Account:
 
 
 def _type_ids(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        sa.select(AssetType.name, AssetType.id).where(
-            AssetType.name.in_((SUBSTATION, TRANSFORMER, CIRCUIT))
-        )
-    )
-    ids = {name: type_id for name, type_id in rows}
+    ids = queries.asset_type_ids(session, (SUBSTATION, TRANSFORMER, CIRCUIT))
     missing = {SUBSTATION, TRANSFORMER, CIRCUIT} - set(ids)
     if missing:
         raise ValidationError(f"Asset type(s) {sorted(missing)} missing.", field="asset_type")
@@ -177,14 +163,7 @@ def load(session: Session, account: Account) -> Registry:
     """The account's registry, each list in registry order."""
     types = _type_ids(session)
     by_type: dict[int, list[Asset]] = {type_id: [] for type_id in types.values()}
-    rows = session.scalars(
-        sa.select(Asset).where(
-            Asset.account_id == account.id,
-            Asset.generic_asset_type_id.in_(types.values()),
-            Asset.external_id.is_not(None),
-        )
-    )
-    for asset in rows:
+    for asset in queries.keyed_assets(session, account.id, list(types.values())):
         if RECORD in (asset.attributes or {}):
             by_type[asset.generic_asset_type_id].append(asset)
     order = lambda a: (a.attributes.get(POSITION, 0), a.id)  # noqa: E731
