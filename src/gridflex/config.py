@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     legacy_weather_max_distance_km: float = 10.0  # v1_1: nearest weather sensor must be this close
     heatmap_public: bool = True  # false: reading the heatmap needs a token
+    # One heatmap import reads at most this many bytes (zip members counted inflated) and
+    # a zip may list at most this many entries: a zip bomb stops at the limit.
+    heatmap_max_import_bytes: int = 64 * 1024 * 1024
+    heatmap_max_zip_members: int = 64
 
     @field_validator("redis_url", mode="before")
     @classmethod

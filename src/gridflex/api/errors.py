@@ -25,6 +25,7 @@ ERROR_TABLE: dict[type[errors.GridflexError], tuple[int, str]] = {
     errors.InvalidReplacementError: (403, "INVALID_REPLACEMENT"),
     errors.NotFoundError: (404, "NOT_FOUND"),
     errors.ConflictError: (409, "CONFLICT"),
+    errors.TooLargeError: (413, "PAYLOAD_TOO_LARGE"),
     errors.ValidationError: (422, "UNPROCESSABLE_ENTITY"),
     errors.InsufficientDataError: (422, "INSUFFICIENT_DATA"),
     errors.RateLimitError: (429, "TOO_MANY_REQUESTS"),

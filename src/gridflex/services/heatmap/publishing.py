@@ -22,6 +22,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,7 @@ from gridflex.engines.heatmap import (
     to_geojson,
     to_json,
 )
+from gridflex.engines.heatmap.conformance import Conformance, split
 from gridflex.errors import ConflictError, NotFoundError, ValidationError
 from gridflex.services import audit
 from gridflex.services.heatmap import registry as reg
@@ -99,6 +101,7 @@ class Published:
     dataset: Dataset
     created: bool
     warnings: list[str] = field(default_factory=list)
+    conformance: Conformance | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
@@ -123,8 +126,15 @@ def publish_from_registry(
     actor: User | None = None,
     now: datetime | None = None,
     options: HeatmapOptions = HeatmapOptions(),
+    strict: bool = False,
 ) -> Published:
-    """Compute a dataset from the account's registry and measurements, check it and store it."""
+    """Compute a dataset from the account's registry and measurements, check it and store it.
+
+    A figure that cannot be computed refuses publishing, saying what it needs. Other
+    deviations of the registry's records from the specification (kept by a lenient
+    import) are published with the dataset's conformance report, or refused if
+    ``strict``.
+    """
     began = time.perf_counter()
     _check_request(request)
     registry = reg.load(session, account)
@@ -154,11 +164,14 @@ def publish_from_registry(
         generation_voltage_headroom_mva=study["generation_voltage_headroom_mva"],
         options=options,
     )
-    problems = check_dataset(computed)
-    if problems:
-        raise HeatmapDataError([_explained(p) for p in problems])
+    refused, kept = split(check_dataset(computed))
+    gaps = [p for p in kept if p.kind == "missing-required" and p.field in COMPUTATION_NEEDS]
+    refused += kept if strict else gaps
+    if refused:
+        raise HeatmapDataError([_explained(p) for p in refused])
     computed_at = time.perf_counter()
-    published = store(session, account, computed, actor=actor)
+    report = Conformance(deviations=kept)
+    published = store(session, account, computed, actor=actor, conformance=report)
     published.warnings = substations.warnings + circuits.warnings
     published.timings_s = {
         "read": loaded - began,
@@ -211,49 +224,59 @@ def _metadata(
     now: datetime | None,
 ) -> dict[str, object]:
     """Dublin Core fields: given, else those of the account's previous dataset, else defaults."""
+    defaults = default_metadata(session, account, base, now)
+    values: dict[str, object] = {
+        name: getattr(request, name) or defaults[name] for name in (*_METADATA_FIELDS, "language")
+    }
+    return {
+        **values,
+        "title": request.title.strip(),
+        "identifier": request.identifier or defaults["identifier"],
+        "format": FORMAT,
+        "date": request.valid_from.astimezone(UTC),
+        "issued": defaults["issued"],
+        "valid": [request.valid_from.astimezone(UTC), request.valid_to.astimezone(UTC)],
+    }
+
+
+def default_metadata(
+    session: Session, account: Account, base: Dataset, now: datetime | None = None
+) -> dict[str, Any]:
+    """Dublin Core defaults: the account's previous dataset's, else made from the account;
+    a new identifier, ``issued`` now (to the millisecond, as the seed writes it)."""
     previous = queries.latest_dataset_of(session, account.id)
     before = previous.dublin_core if previous is not None else {}
     areas = sorted({s.area for s in base.substations or () if s.area})
-    defaults = {
+    made = {
+        "title": f"Network capacity heatmap of {account.name}",
         "description": f"Network capacity heatmap of {account.name}.",
         "creator": account.name,
         "publisher": account.name,
         "contributor": account.name,
         "coverage": ", ".join(areas) or account.name,
         "rights": DEFAULT_RIGHTS,
-    }
-    values: dict[str, object] = {
-        name: getattr(request, name) or before.get(name) or defaults[name]
-        for name in _METADATA_FIELDS
+        "language": DEFAULT_LANGUAGE,
     }
     issued = (now or utcnow()).astimezone(UTC)
     return {
-        **values,
-        "title": request.title.strip(),
-        "language": request.language or before.get("language") or DEFAULT_LANGUAGE,
-        "identifier": request.identifier or str(uuid.uuid4()),
+        **{name: before.get(name) or value for name, value in made.items()},
+        "title": made["title"],
+        "identifier": str(uuid.uuid4()),
         "format": FORMAT,
-        "date": request.valid_from.astimezone(UTC),
         "issued": issued.replace(microsecond=issued.microsecond // 1000 * 1000),
-        "valid": [request.valid_from.astimezone(UTC), request.valid_to.astimezone(UTC)],
     }
 
 
-def publish_as_is(
-    session: Session, account: Account, dataset: Dataset, *, actor: User | None = None
-) -> Published:
-    """Publish a complete dataset (an imported file) with its metadata and identifier unchanged."""
-    problems = check_dataset(dataset)
-    if problems:
-        raise HeatmapDataError(problems)
-    check_identifier(dataset.identifier)
-    return store(session, account, dataset, actor=actor)
-
-
 def store(
-    session: Session, account: Account, dataset: Dataset, *, actor: User | None = None
+    session: Session,
+    account: Account,
+    dataset: Dataset,
+    *,
+    actor: User | None = None,
+    conformance: Conformance | None = None,
 ) -> Published:
-    """Store a checked dataset under its identifier (once; the same content again is a no-op)."""
+    """Store a checked dataset under its identifier (once; the same content again is a no-op),
+    with its conformance report."""
     identifier = check_identifier(dataset.identifier)
     assert dataset.valid is not None and dataset.issued is not None and dataset.title is not None
     content = to_json(dataset)
@@ -261,7 +284,7 @@ def store(
     existing = queries.dataset_with_identifier(session, identifier)
     if existing is not None:
         if existing.content_sha256 == sha:
-            return Published(existing, dataset, created=False)
+            return Published(existing, dataset, created=False, conformance=conformance)
         raise ConflictError(
             f"A different dataset with identifier {identifier!r} is already published; "
             "published datasets never change: publish under a new identifier."
@@ -281,6 +304,7 @@ def store(
         geojson=to_geojson(dataset),
         substation_count=len(dataset.substations or ()),
         circuit_count=len(dataset.circuits or ()),
+        conformance=conformance.summary() if conformance is not None else None,
         account_id=account.id,
         user_id=actor.id if actor is not None else None,
     )
@@ -292,7 +316,7 @@ def store(
         actor=actor,
         account_id=account.id,
     )
-    return Published(row, dataset, created=True)
+    return Published(row, dataset, created=True, conformance=conformance)
 
 
 # ---------------------------------------------------------------- finding
@@ -322,3 +346,9 @@ def list_datasets(session: Session) -> list[HeatmapDataset]:
 def content_of(session: Session, row: HeatmapDataset, *, geojson: bool = False) -> bytes:
     """The stored JSON (or GeoJSON) bytes: deferred columns, loaded only here."""
     return bytes(queries.dataset_column(session, row.id, "geojson" if geojson else "content"))
+
+
+def conformance_of(session: Session, row: HeatmapDataset) -> dict[str, Any] | None:
+    """The dataset's conformance report (deferred column; None for older datasets)."""
+    value = queries.dataset_column(session, row.id, "conformance")
+    return value if isinstance(value, dict) else None
