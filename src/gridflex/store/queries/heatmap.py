@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gridflex.store.models import Account, AccountRole, Asset, AssetType, HeatmapDataset, Sensor
+from gridflex.store.models import (
+    Account,
+    AccountRole,
+    Asset,
+    AssetType,
+    AuditLog,
+    HeatmapDataset,
+    Sensor,
+    User,
+)
 from gridflex.store.models.accounts import account_roles_accounts
 
 _IN_CHUNK = 1000  # ids per IN (...) list: well under every backend's parameter limit
@@ -51,6 +61,43 @@ def keyed_assets(session: Session, account_id: int, type_ids: Sequence[int]) -> 
             )
         )
     )
+
+
+def insert_assets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert assets in one statement per batch; their ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = sa.insert(Asset).returning(Asset.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, list(rows)))
+
+
+def set_parents(session: Session, changes: Sequence[dict[str, int | None]]) -> None:
+    """``parent_asset_id`` of many assets at once (rows of ``id`` and ``parent_asset_id``)."""
+    if changes:
+        session.execute(sa.update(Asset), list(changes))
+
+
+def insert_audit_entries(
+    session: Session,
+    events: Sequence[str],
+    *,
+    asset_ids: Sequence[int],
+    account_id: int,
+    actor: User | None,
+) -> None:
+    """One audit-log line per asset, in one statement (as `services.audit.record` writes them)."""
+    rows = [
+        {
+            "event": event[:1000],
+            "active_user_id": actor.id if actor else None,
+            "active_user_name": actor.username if actor else "gridflex CLI",
+            "affected_account_id": account_id,
+            "affected_asset_id": asset_id,
+        }
+        for event, asset_id in zip(events, asset_ids, strict=True)
+    ]
+    if rows:
+        session.execute(sa.insert(AuditLog), rows)
 
 
 def sensors_named(session: Session, asset_ids: Sequence[int], names: Sequence[str]) -> list[Sensor]:
