@@ -103,9 +103,7 @@ def realistic_file(
 def _substation(
     rng: np.random.Generator, i: int, kind: str, names: dict[str, list[str]], rates: Rates
 ) -> dict[str, Any]:
-    high, low, rating = {"GSP": (132, 33, 240.0), "BSP": (33, 11, 90.0)}.get(
-        kind, (33, 11, 24.0)
-    )
+    high, low, rating = {"GSP": (132, 33, 240.0), "BSP": (33, 11, 90.0)}.get(kind, (33, 11, 24.0))
     mrid = f"{i:08x}{'a1b2c3d4' * 4}"
     code = f"S{i:04d}"
     if rng.random() < 0.06:

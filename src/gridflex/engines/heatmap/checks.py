@@ -34,7 +34,7 @@ from typing import Any
 from gridflex.engines.heatmap.errors import Problem
 from gridflex.engines.heatmap.hierarchy import parent_index, substation_index
 from gridflex.engines.heatmap.model import FIELDS, Circuit, Dataset, Substation
-from gridflex.engines.heatmap.parse import record_label
+from gridflex.engines.heatmap.parse import model_label
 
 TOLERANCE_MVA = 1e-6
 """Least rounding allowance when comparing a total with the sum of its projects [MVA]."""
@@ -74,10 +74,7 @@ def check_dataset(dataset: Dataset) -> list[Problem]:
     return problems
 
 
-def _label(path: str, record: Any) -> str:
-    return record_label(
-        path, {"mRID": getattr(record, "mrid", None), "name": getattr(record, "name", None)}
-    )
+_label = model_label
 
 
 def _walk(record: Any, label: str, prefix: str) -> Iterator[tuple[str, Any]]:

@@ -30,7 +30,7 @@ from typing import Any
 
 from gridflex.engines.heatmap.errors import Normalisation, Problem
 from gridflex.engines.heatmap.model import Circuit, Dataset, Substation
-from gridflex.engines.heatmap.parse import record_label
+from gridflex.engines.heatmap.parse import model_label
 
 REFUSED, KEPT, FILLED, NORMALISED = "refused", "kept", "filled", "normalised"
 KINDS: dict[str, tuple[str, str]] = {
@@ -157,7 +157,7 @@ def _keep(
         return None
     kept, seen = [], set()
     for i, record in enumerate(records):
-        label = record_label(f"{table}[{i}]", {"mRID": record.mrid, "name": record.name})
+        label = model_label(f"{table}[{i}]", record)
         key = record.mrid or record.name
         problem = _off_globe(record, label)
         if problem is None and not key:

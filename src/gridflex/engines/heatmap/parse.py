@@ -131,6 +131,17 @@ def record_label(path: str, obj: Any) -> str:
     return path
 
 
+def model_label(path: str, record: Any) -> str:
+    """`record_label` of a model record (a dataclass), without building a dict per call."""
+    ident = getattr(record, "mrid", None)
+    key = "mRID"
+    if not ident:
+        ident, key = getattr(record, "name", None), "name"
+    if not ident or not isinstance(ident, str | int | float) or isinstance(ident, bool):
+        return path
+    return f"{path} ({key} '{_clip(str(ident), 80)}')"
+
+
 class _Reader:
     def __init__(self, *, text: bool, labels: Mapping[int, str], lenient: bool = False) -> None:
         self.text = text

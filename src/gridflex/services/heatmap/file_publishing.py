@@ -60,6 +60,7 @@ def publish_file(
     dataset: Dataset,
     conformance: Conformance,
     *,
+    assets: tuple[reg.Registry, reg.WriteCounts],
     gone: Set[str] = frozenset(),
     actor: User | None = None,
     strict: bool = False,
@@ -67,6 +68,7 @@ def publish_file(
     options: HeatmapOptions = HeatmapOptions(),
 ) -> Published:
     """Publish a file's dataset; ``conformance`` holds what reading and importing found,
+    ``assets`` the registry before the import and what writing it gave (the asset ids),
     ``gone`` the identifiers of records refused (references to them are reported)."""
     if strict:
         problems = check_dataset(dataset)
@@ -74,7 +76,7 @@ def publish_file(
             raise HeatmapDataError(problems)
         return store(session, account, dataset, actor=actor, conformance=conformance)
     dataset, filled = _metadata_gaps(session, account, dataset, now)
-    dataset, computed, warnings = _figure_gaps(session, account, dataset, options)
+    dataset, computed, warnings = _figure_gaps(session, dataset, *assets, options)
     refused, kept = split(check_dataset(dataset))
     if refused:
         raise HeatmapDataError(refused)  # a dataset-level problem: nothing to leave out
@@ -103,17 +105,20 @@ def _metadata_gaps(
 
 
 def _figure_gaps(
-    session: Session, account: Account, dataset: Dataset, options: HeatmapOptions
+    session: Session,
+    dataset: Dataset,
+    registry: reg.Registry,
+    written: reg.WriteCounts,
+    options: HeatmapOptions,
 ) -> tuple[Dataset, list[Problem], list[str]]:
     """The dataset with the figures it lacks computed, where the data allow."""
     assert dataset.valid is not None
-    registry = reg.load(session, account)
-    keys = {a.external_id: i for i, a in enumerate(registry.substations)}
-    rows = [keys.get(reg.record_key(s)[:255], -1) for s in dataset.substations or ()]
-    circuit_ids = {a.external_id: a.id for a in registry.circuits}
+    keys = [reg.record_key(s)[:255] for s in dataset.substations or ()]
+    substation_ids = [written.substation_ids[key] for key in keys]
+    circuits = [written.circuit_ids[reg.record_key(c)[:255]] for c in dataset.circuits or ()]
+    before = {a.external_id: i for i, a in enumerate(registry.substations)}
+    rows = [before.get(key, -1) for key in keys]  # network-study figures stay on the assets
     start, end = statistics_window(dataset.valid[0], months=options.window_months)
-    substation_ids = [registry.substations[r].id if r >= 0 else -1 for r in rows]
-    circuits = [circuit_ids.get(reg.record_key(c)[:255], -1) for c in dataset.circuits or ()]
     substations = measured_demand(session, substation_ids, start=start, end=end)
     measured_circuits = measured_demand(session, circuits, start=start, end=end)
     study = {k: _in_order(v, rows) for k, v in registry.study().items()}

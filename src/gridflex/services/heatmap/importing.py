@@ -126,11 +126,19 @@ def import_dataset(
     if refused or (strict and kept):
         raise HeatmapDataError(refused + kept if strict else refused)
     conformance.deviations = explain_references(kept, gone)
-    counts = reg.write(session, registry, dataset, after, actor=actor).counts
+    written = reg.write(session, registry, dataset, after, actor=actor)
+    counts = written.counts
     report = ImportReport(account_id=account.id, counts=counts, conformance=conformance)
     if publish:
         published = publish_file(
-            session, account, dataset, conformance, gone=gone, actor=actor, strict=strict
+            session,
+            account,
+            dataset,
+            conformance,
+            assets=(registry, written),
+            gone=gone,
+            actor=actor,
+            strict=strict,
         )
         report.published, report.published_new = published.row.identifier, published.created
         report.conformance = published.conformance

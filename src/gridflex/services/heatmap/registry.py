@@ -213,6 +213,9 @@ class WriteCounts:
         }
     )
 
+    substation_ids: dict[str, int] = field(default_factory=dict)  # key -> asset id
+    circuit_ids: dict[str, int] = field(default_factory=dict)
+
     def add(self, kind: str, outcome: str, n: int = 1) -> None:
         self.counts[kind][outcome] = self.counts[kind].get(outcome, 0) + n
 
@@ -332,7 +335,9 @@ def write(
     names = {(a.name or ""): a.id for a in registry.substations}
     names.update({row.name: by_key[row.key] for row in rows})
     circuits = [_circuit_row(c, by_key, names) for c in incoming.circuits or ()]
-    writer.upsert(circuits, {a.external_id or "": a for a in registry.circuits})
+    circuit_ids = writer.upsert(circuits, {a.external_id or "": a for a in registry.circuits})
+    writer.result.substation_ids = {row.key: by_key[row.key] for row in rows}
+    writer.result.circuit_ids = circuit_ids
     session.flush()
     if stale:  # last: deleting expunges the session's objects
         writer.result.add("transformers", "deleted", len(stale))
