@@ -34,11 +34,12 @@ from common import drop_postgres, fresh_postgres, running_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.api.heatmap.realistic_file import realistic_file  # noqa: E402
+
 from gridflex.services import accounts, users  # noqa: E402
 from gridflex.services import heatmap as service  # noqa: E402
 from gridflex.store import migrate  # noqa: E402
 from gridflex.store.base import session_scope  # noqa: E402
-from tests.api.heatmap.realistic_file import realistic_file  # noqa: E402
 
 PG_DATABASE = "gridflex_heatmap_import_bench"
 PASSWORD = "benchmark-password-123"
