@@ -83,7 +83,7 @@ def running_server(
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine starts slowly
         while True:
             try:
                 httpx.get(f"{base}/api/", timeout=5)
