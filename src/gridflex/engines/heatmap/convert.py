@@ -39,6 +39,7 @@ _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 _TIME = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
 _RAG_LETTERS = {"r": "Red", "a": "Amber", "g": "Green"}
+_MAX_NUMBER_TEXT = 100  # characters of a number written as text (no float needs more)
 
 
 class Unreadable(ValueError):
@@ -62,6 +63,8 @@ def format_datetime(value: datetime) -> str:
 
 def read_str(value: Any, *, text: bool = False) -> Converted:
     if isinstance(value, str):
+        if "\x00" in value:  # no database keeps it in text, and no name needs it
+            raise Unreadable(f"text with a NUL character: {_clip(value)}")
         return value, None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value), "number given where text is expected: kept as text"
@@ -73,7 +76,7 @@ def read_number(value: Any, unit: str | None = None, *, text: bool = False) -> C
     if isinstance(value, bool):
         raise Unreadable(f"expected a number{_in(unit)}, got the boolean {value!r}")
     if isinstance(value, int):
-        return value, None
+        return _bounded(value, unit), None
     if isinstance(value, float):
         if math.isnan(value):
             return None, "NaN read as absent"
@@ -92,12 +95,24 @@ def read_number(value: Any, unit: str | None = None, *, text: bool = False) -> C
         if unit is None or given_unit.lower() not in _UNIT_SPELLINGS.get(unit, {unit.lower()}):
             raise Unreadable(f"expected a number{_in(unit)}, got {value!r} (unit not accepted)")
         raw, reason = match["number"], f"unit '{given_unit}' removed (the field is in {unit})"
-    if not _NUMBER.match(raw):
-        raise Unreadable(f"expected a number{_in(unit)}, got {value!r}")
+    if len(raw) > _MAX_NUMBER_TEXT or not _NUMBER.match(raw):
+        raise Unreadable(f"expected a number{_in(unit)}, got {_clip(value)}")
     number = int(raw) if _INTEGER.match(raw) else float(raw)
     if isinstance(number, float) and math.isinf(number):
         raise Unreadable(f"expected a finite number{_in(unit)}, got {value!r}")
-    return number, reason
+    return _bounded(number, unit), reason
+
+
+def _bounded(number: int | float, unit: str | None) -> int | float:
+    # Integers past 64 bits cannot be written back as JSON numbers by our writer.
+    if isinstance(number, int) and abs(number) >= 2**63:
+        raise Unreadable(f"{str(number)[:20]}... is too large a number{_in(unit)}")
+    return number
+
+
+def _clip(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def read_numbers(value: Any, unit: str | None = None, *, text: bool = False) -> Converted:
@@ -184,7 +199,10 @@ def read_datetime(value: Any, *, text: bool = False) -> Converted:
         reasons.append("no UTC offset given: read as UTC")
     if parsed.utcoffset():
         reasons.append("converted to UTC")
-    result = parsed.astimezone(UTC)
+    try:
+        result = parsed.astimezone(UTC)
+    except OverflowError:
+        raise Unreadable(f"{value!r} lies outside the years 1 to 9999 in UTC") from None
     if not reasons and format_datetime(result) != raw:
         reasons.append("written in the seed's date-time form")
     return result, "; ".join(reasons) or None

@@ -111,8 +111,15 @@ def parse_moment(text: str | datetime, *, field: str) -> datetime:
         try:
             return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC)
         except ValueError:
-            raise ValidationError(f"Not a valid date: {text!r}.", field=field) from None
-    return parse_datetime(text, field=field).astimezone(UTC)
+            raise ValidationError(f"Not a valid date: {text[:40]!r}.", field=field) from None
+    if isinstance(text, str) and len(text) > 64:
+        raise ValidationError(f"Not a valid date-time: {text[:40]!r}...", field=field)
+    try:
+        return parse_datetime(text, field=field).astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"{text!r} lies outside the years 1 to 9999 in UTC.", field=field
+        ) from None
 
 
 # ---------------------------------------------------------------- publishing
@@ -200,6 +207,9 @@ def _check_request(request: PublishRequest) -> None:
         raise ValidationError(
             "valid-from (inclusive) must come before valid-to (exclusive).", field="valid"
         )
+    for name, value in vars(request).items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError(f"'{name}' holds a NUL character.", field=name)
     if request.identifier is not None:
         check_identifier(request.identifier)
 
@@ -207,9 +217,15 @@ def _check_request(request: PublishRequest) -> None:
 def check_identifier(identifier: str | None) -> str:
     if not identifier or not identifier.strip():
         raise ValidationError("A published dataset needs an identifier.", field="identifier")
-    if identifier in RESERVED_IDENTIFIERS or "/" in identifier or len(identifier) > 255:
+    if (
+        identifier in RESERVED_IDENTIFIERS
+        or "/" in identifier
+        or "\x00" in identifier
+        or len(identifier) > 255
+    ):
         raise ValidationError(
-            f"{identifier!r} cannot be an identifier: it must not contain '/', be longer than "
+            f"{identifier[:40]!r} cannot be an identifier: it must not contain '/' or NUL, be "
+            "longer than "
             f"255 characters or be one of {', '.join(sorted(RESERVED_IDENTIFIERS))}.",
             field="identifier",
         )
@@ -332,9 +348,10 @@ def dataset_valid_at(session: Session, at: datetime | None = None) -> HeatmapDat
 
 
 def dataset_by_identifier(session: Session, identifier: str) -> HeatmapDataset:
-    row = queries.dataset_with_identifier(session, identifier)
+    valid = "\x00" not in identifier and len(identifier) <= 255  # else no dataset has it
+    row = queries.dataset_with_identifier(session, identifier) if valid else None
     if row is None:
-        raise NotFoundError(f"No heatmap dataset with identifier {identifier!r}.")
+        raise NotFoundError(f"No heatmap dataset with identifier {identifier[:80]!r}.")
     return row
 
 
