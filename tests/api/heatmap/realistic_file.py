@@ -7,7 +7,8 @@ meet them at scale:
 
 - numbers written to 7 significant digits, so a total differs from the sum of its
   projects by ~1e-5 MVA (each rounded on its own);
-- date-times with ``+0000`` offsets (the seed's form, and without milliseconds);
+- date-times with ``+0000`` offsets (the seed's form, and without milliseconds), and
+  curtailment times with them (``11:00:00+0000``);
 - required fields missing on sub-records (``demandConnectedCapacity`` on quoted-only
   demands, ``voltage`` on generators) and substation fields the standard requires
   (available capacities, limiting factors, reverse power flow) absent everywhere;
@@ -155,6 +156,8 @@ def _substation(
              "technologyType": "PV", "season": "Summer", "dayType": "Weekday",
              "startTime": "11:00", "endTime": "16:00"}
         ]  # fmt: skip
+        if rng.random() < 0.5:  # times with the offset files write
+            record["Curtailments"][0].update(startTime="11:00:00+0000", endTime="16:00:00+0000")
     if rng.random() < 0.05:
         record["OtherConstraints"] = [
             {"name": "Site constraint", "description": "No room for a third transformer",

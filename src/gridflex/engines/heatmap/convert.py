@@ -38,6 +38,7 @@ _LIST_SEPARATORS = re.compile(r"\s*[;/,]\s*|\s+")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 _TIME = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
+_TIME_OFFSET = re.compile(r"^(?P<time>[\d:]+)(?:\.\d+)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 _RAG_LETTERS = {"r": "Red", "a": "Amber", "g": "Green"}
 _MAX_NUMBER_TEXT = 100  # characters of a number written as text (no float needs more)
 
@@ -229,31 +230,30 @@ def read_datetimes(value: Any, *, text: bool = False) -> Converted:
 
 
 def read_time(value: Any, *, text: bool = False) -> Converted:
-    """A time of day ``HH:MM`` (``HH:MM:SS`` when seconds matter; ``24:00`` ends a day)."""
+    """A time of day ``HH:MM`` (``HH:MM:SS`` when seconds matter; ``24:00`` ends a day).
+
+    The specification's own format for these fields is a date-time, and real files write
+    times with an offset (``11:00:00+0000``): both are kept as written, once readable.
+    """
     if not isinstance(value, str):
-        raise Unreadable(f"expected a time of day such as 11:00, got {value!r}")
+        raise Unreadable(f"expected a time of day such as 11:00, got {_clip(value)}")
     raw = value.strip()
     if raw.lower() in NULL_TOKENS:
         return None, None if text and raw == "" else "placeholder text read as absent"
-    reason = None
-    match = _TIME.match(raw)
-    if match is None and "T" in raw:
-        try:
-            moment, _ = read_datetime(raw)
-        except Unreadable:
-            pass
-        else:
-            raw = moment.strftime("%H:%M:%S")
-            match, reason = _TIME.match(raw), "date-time given: its UTC time of day kept"
+    if "T" in raw:
+        read_datetime(raw)  # Unreadable says why not
+        return value, None
+    offset = _TIME_OFFSET.match(raw)
+    match = _TIME.match(offset["time"] if offset else raw)
     if match is None:
-        raise Unreadable(f"expected a time of day such as 11:00, got {value!r}")
+        raise Unreadable(f"expected a time of day such as 11:00, got {_clip(value)}")
     hours, minutes, seconds = int(match["h"]), int(match["m"]), int(match["s"] or 0)
     if minutes > 59 or seconds > 59 or hours > 24 or (hours == 24 and (minutes or seconds)):
-        raise Unreadable(f"not a time of day: {value!r}")
+        raise Unreadable(f"not a time of day: {_clip(value)}")
+    if offset:
+        return value, None
     canonical = f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
-    if reason is None and canonical != value:
-        reason = "written as HH:MM"
-    return canonical, reason
+    return canonical, None if canonical == value else "written as HH:MM"
 
 
 def read_strs(value: Any, *, text: bool = False) -> Converted:
