@@ -266,13 +266,17 @@ class _Writer:
             self._update(asset, row)
             ids[row.slot] = asset.id
         inserted = queries.insert_assets(self.session, [self._fields(row) for row in new])
-        ids.update(zip((row.slot for row in new), inserted, strict=True))
+        by_slot = {
+            (parent, key) if new and new[0].kind == TRANSFORMER else key: asset_id
+            for asset_id, key, parent in inserted
+        }
+        ids.update(by_slot)
         if new:
             self.result.add(_plural(new[0].kind), "created", len(new))
             queries.insert_audit_entries(
                 self.session,
                 [f"Asset {row.name} created" for row in new],
-                asset_ids=inserted,
+                asset_ids=[by_slot[row.slot] for row in new],
                 account_id=self.account.id,
                 actor=self.actor,
             )

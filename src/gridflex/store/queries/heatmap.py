@@ -24,6 +24,7 @@ from gridflex.store.models import (
     User,
 )
 from gridflex.store.models.accounts import account_roles_accounts
+from gridflex.timing import utcnow
 
 _IN_CHUNK = 1000  # ids per IN (...) list: well under every backend's parameter limit
 
@@ -63,12 +64,30 @@ def keyed_assets(session: Session, account_id: int, type_ids: Sequence[int]) -> 
     )
 
 
-def insert_assets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert assets in one statement per batch; their ids, in the order of ``rows``."""
+def insert_assets(
+    session: Session, rows: Sequence[dict[str, Any]]
+) -> list[tuple[int, str | None, int | None]]:
+    """Insert assets, a few statements for thousands of rows; ``(id, external_id,
+    parent_asset_id)`` of each, in no particular order.
+
+    Core, not the ORM, and no ordered RETURNING: asking PostgreSQL for rows in parameter
+    order without a sentinel column makes SQLAlchemy insert them one at a time.
+    """
     if not rows:
         return []
-    statement = sa.insert(Asset).returning(Asset.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, list(rows)))
+    table = Asset.__table__
+    full = [{**_ASSET_DEFAULTS, **row} for row in rows]
+    statement = sa.insert(table).returning(table.c.id, table.c.external_id, table.c.parent_asset_id)
+    return [tuple(r) for r in session.execute(statement, full)]
+
+
+_ASSET_DEFAULTS: dict[str, Any] = {
+    "description": None,
+    "flex_context": {},
+    "flex_model": {},
+    "sensors_to_show": [],
+    "sensors_to_show_as_kpis": [],
+}
 
 
 def set_parents(session: Session, changes: Sequence[dict[str, int | None]]) -> None:
@@ -86,6 +105,7 @@ def insert_audit_entries(
     actor: User | None,
 ) -> None:
     """One audit-log line per asset, in one statement (as `services.audit.record` writes them)."""
+    now = utcnow()
     rows = [
         {
             "event": event[:1000],
@@ -97,7 +117,9 @@ def insert_audit_entries(
         for event, asset_id in zip(events, asset_ids, strict=True)
     ]
     if rows:
-        session.execute(sa.insert(AuditLog), rows)
+        session.execute(
+            sa.insert(AuditLog.__table__), [{**row, "event_datetime": now} for row in rows]
+        )
 
 
 def sensors_named(session: Session, asset_ids: Sequence[int], names: Sequence[str]) -> list[Sensor]:
