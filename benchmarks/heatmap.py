@@ -33,7 +33,7 @@ import numpy as np
 import sqlalchemy as sa
 from common import drop_postgres, fresh_postgres, running_server
 
-from gridflex.engines.heatmap import parse_dataset
+from gridflex.engines.heatmap import read_dataset
 from gridflex.services import accounts, sensors
 from gridflex.services import heatmap as service
 from gridflex.services.sources import get_or_create_source
@@ -95,8 +95,7 @@ def setup(url: str, n: int) -> tuple[int, dict[str, float]]:
     began = time.perf_counter()
     with session_scope(url) as session:
         account = accounts.create_account(session, name="Bench DSO", roles=["DSO"])
-        dataset, _ = parse_dataset(records)
-        service.import_dataset(session, account, dataset)
+        service.import_dataset(session, account, read_dataset(records))
         account_id = account.id
     timings["import registry [s]"] = time.perf_counter() - began
     began = time.perf_counter()

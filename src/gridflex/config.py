@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = False  # true: Secure cookies even when served over plain http
     # Where the web UI's browser libraries were installed (`npm ci`); default: found upwards.
     ui_vendor_dir: str | None = None
+    # One heatmap import reads at most this many bytes (zip members counted inflated) and
+    # a zip may list at most this many entries: a zip bomb stops at the limit.
+    heatmap_max_import_bytes: int = 64 * 1024 * 1024
+    heatmap_max_zip_members: int = 64
 
     @field_validator("redis_url", "map_tile_url", "ui_vendor_dir", mode="before")
     @classmethod

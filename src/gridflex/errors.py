@@ -6,7 +6,8 @@ the CLI prints the message. Engines raise these instead of returning sentinels.
     GridflexError
     ├── ValidationError            bad input; names the offending field (-> 422)
     │   ├── UnitError              unit not convertible to the sensor's (-> 422)
-    │   └── ResolutionError        resolution incompatible (-> 422)
+    │   ├── ResolutionError        resolution incompatible (-> 422)
+    │   └── TooLargeError          input past a configured size limit (-> 413)
     ├── NotFoundError              unknown entity (-> 404)
     ├── PermissionDeniedError      authenticated but not allowed (-> 403 INVALID_SENDER)
     ├── AuthenticationError        no/invalid/expired credentials (-> 401 UNAUTHORIZED)
@@ -40,6 +41,10 @@ class UnitError(ValidationError):
 
 class ResolutionError(ValidationError):
     """A time resolution that cannot be matched to the one required."""
+
+
+class TooLargeError(ValidationError):
+    """Input larger than a configured limit (a body, an inflated archive member...)."""
 
 
 class NotFoundError(GridflexError):

@@ -36,6 +36,7 @@ ERROR_TABLE: dict[type[errors.GridflexError], tuple[tuple[int, str], ...]] = {
     errors.InvalidReplacementError: ((403, "INVALID_REPLACEMENT"), (403, "INVALID_REPLACEMENT"),           (409, "Conflict")),
     errors.NotFoundError:           ((404, "NOT_FOUND"),           (400, "UNRECOGNIZED_CONNECTION_GROUP"), (404, "Not Found")),
     errors.ConflictError:           ((409, "CONFLICT"),            (409, "CONFLICT"),                      (409, "Conflict")),
+    errors.TooLargeError:           ((413, "PAYLOAD_TOO_LARGE"),   (413, "PAYLOAD_TOO_LARGE"),             (413, "Payload Too Large")),
     errors.UnitError:               ((422, "UNPROCESSABLE_ENTITY"), (400, "INVALID_UNIT"),                 (400, "Bad Request")),
     errors.ResolutionError:         ((422, "UNPROCESSABLE_ENTITY"), (400, "INVALID_RESOLUTION"),           (400, "Bad Request")),
     errors.ValidationError:         ((422, "UNPROCESSABLE_ENTITY"), (400, "INVALID_REQUEST"),              (400, "Bad Request")),

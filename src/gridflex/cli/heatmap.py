@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.table import Table
 
-from gridflex.cli.common import console, session
+from gridflex.cli.common import console, session, settings
 from gridflex.engines.heatmap import HeatmapDataError
 from gridflex.services import heatmap
 
@@ -26,29 +30,80 @@ def import_file(
     publish: bool = typer.Option(
         False,
         "--publish",
-        help="also publish the file's dataset (metadata and identifier unchanged)",
+        help="also publish the file's dataset (metadata, identifier and values unchanged)",
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="refuse the whole file on any deviation from the specification"
     ),
 ) -> None:
-    """Import substations, transformers and circuits into the registry of a DSO account."""
+    """Import substations, transformers and circuits into the registry of a DSO account.
+
+    Lenient by default: records that cannot be understood are refused one by one, other
+    deviations from the specification are kept; both are reported by kind.
+    """
+    config = settings()
+    limits = heatmap.ReadLimits(config.heatmap_max_import_bytes, config.heatmap_max_zip_members)
     with session() as db:
         target = heatmap.dso_account(db, account)
         try:
-            dataset, notes = heatmap.read_path(path)
-            report = heatmap.import_dataset(db, target, dataset, notes, publish=publish)
+            reading = heatmap.read_path(path, lenient=not strict, limits=limits)
+            report = heatmap.import_dataset(db, target, reading, publish=publish, strict=strict)
         except HeatmapDataError as exc:
             _print_problems(exc)
             raise typer.Exit(1) from None
     for kind, counts in report.counts.items():
         console.print(f"{kind}: " + ", ".join(f"{n} {outcome}" for outcome, n in counts.items()))
-    if report.normalisations:
-        console.print(f"Normalised {len(report.normalisations)} value(s):")
-        for note in report.normalisations[:_MAX_SHOWN]:
-            console.print(f"  {note}", markup=False)
-        if len(report.normalisations) > _MAX_SHOWN:
-            console.print(f"  ... and {len(report.normalisations) - _MAX_SHOWN} more")
+    _print_conformance(report.conformance.summary())
     if report.published:
         state = "published" if report.published_new else "was already published"
         console.print(f"Dataset {report.published} {state}.")
+
+
+@app.command("conformance")
+def conformance(
+    identifier: str | None = typer.Argument(None, help="default: the dataset valid now"),
+    as_json: bool = typer.Option(False, "--json", help="the whole report as JSON"),
+) -> None:
+    """What a published dataset deviates from the specification in, by kind."""
+    with session() as db:
+        if identifier is not None:
+            row = heatmap.dataset_by_identifier(db, identifier)
+        else:
+            row = heatmap.dataset_valid_at(db)
+        report = heatmap.conformance_of(db, row)
+        identifier = row.identifier
+    if report is None:
+        console.print(f"Dataset {identifier} was published without a conformance report.")
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps({"identifier": identifier, **report}, indent=2))
+        return
+    console.print(f"Dataset {identifier}:")
+    _print_conformance(report)
+
+
+def _print_conformance(summary: dict[str, Any]) -> None:
+    """The report as a table: one line per kind, with its fields and first example."""
+    verdict = "conforms to the specification" if summary["conforms"] else "deviates"
+    console.print(
+        f"{summary['refused']} refused, {summary['deviations']} deviations kept, "
+        f"{summary['filled']} fields computed, {summary['normalised']} values normalised "
+        f"({verdict}).",
+        highlight=False,
+    )
+    if not summary["kinds"]:
+        return
+    table = Table(show_lines=False)
+    for column in ("kind", "outcome", "count", "fields", "first example"):
+        table.add_column(column, overflow="fold")
+    for kind in summary["kinds"]:
+        fields = ", ".join(f"{name} {n}" for name, n in list(kind["fields"].items())[:3])
+        if len(kind["fields"]) > 3:
+            fields += f", ... ({len(kind['fields'])} fields)"
+        first = kind["examples"][0] if kind["examples"] else None
+        example = f"{first['record']} {first['field']}: {first['message']}" if first else ""
+        table.add_row(kind["kind"], kind["outcome"], str(kind["count"]), fields, example)
+    console.print(table)
 
 
 @app.command("publish")
@@ -67,6 +122,9 @@ def publish(
     coverage: str | None = typer.Option(None, "--coverage"),
     rights: str | None = typer.Option(None, "--rights", help="licence URI"),
     language: str | None = typer.Option(None, "--language"),
+    strict: bool = typer.Option(
+        False, "--strict", help="refuse on any deviation of the registry from the specification"
+    ),
 ) -> None:
     """Compute a dataset from the registry and the measured demand, and publish it."""
     with session() as db:
@@ -85,7 +143,7 @@ def publish(
             language=language,
         )
         try:
-            published = heatmap.publish_from_registry(db, target, request)
+            published = heatmap.publish_from_registry(db, target, request, strict=strict)
         except HeatmapDataError as exc:
             _print_problems(exc)
             raise typer.Exit(1) from None
@@ -142,6 +200,8 @@ def export(
 
 def _print_problems(exc: HeatmapDataError) -> None:
     console.print(f"[red]Refused:[/red] {len(exc.problems)} problem(s); nothing was stored.")
+    kinds = Counter(p.kind for p in exc.problems)
+    console.print("By kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     for problem in exc.problems[:_MAX_SHOWN]:
         console.print(f"  {problem}", markup=False, highlight=False)
     if len(exc.problems) > _MAX_SHOWN:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.engines.beliefs.knowledge import knowledge_times_us
-from gridflex.engines.heatmap import parse_dataset, statistics_window
+from gridflex.engines.heatmap import read_dataset, statistics_window
 from gridflex.services import accounts, beliefs, sensors, sources, users
 from gridflex.services import heatmap as service
 from gridflex.store.models import Account, Asset
@@ -53,8 +53,7 @@ def build(session: Session, report: Any) -> str:
     )
     rng = np.random.default_rng(7)
     records, peaks = network(rng)
-    dataset, _ = parse_dataset(records)
-    service.import_dataset(session, account, dataset)
+    service.import_dataset(session, account, read_dataset(records))
     valid_from = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     written = _measurements(session, account, peaks, valid_from, rng)
     published = service.publish_from_registry(

@@ -87,10 +87,10 @@ def test_command_line_errors_name_record_and_field_and_store_nothing(run, tmp_pa
     broken["Substations"][2]["type"] = "Tertiary"
     source = tmp_path / "broken.json"
     source.write_text(json.dumps(broken))
-    result = run("heatmap", "import", str(source), ok=False)
+    result = run("heatmap", "import", str(source), "--strict", ok=False)
     assert result.exit_code == 1
     assert "Substations[2]" in result.output and "'type'" in result.output
-    assert "nothing was stored" in result.output
+    assert "nothing was stored" in result.output and "unreadable 1" in result.output
     result = run("heatmap", "import", str(tmp_path / "missing.json"), ok=False)
     assert result.exit_code == 1 and "no such file" in result.output
     # The seed's registry has stations without transformers: nothing to compute capacity from.

@@ -84,6 +84,7 @@ def test_csv_tables_import_as_files_or_a_zip_and_report_what_was_normalised(clie
     }
     res = client.post(
         UPLOAD,
+        params={"strict": "true"},
         files=[("files", (name, data, "text/csv")) for name, data in files.items()],
         headers=dso.headers,
     )
@@ -92,6 +93,7 @@ def test_csv_tables_import_as_files_or_a_zip_and_report_what_was_normalised(clie
     problem = res.json()["problems"][0]
     assert "Substations.csv line 3" in problem["record"]
     assert problem["field"] == "demandContractedCapacity" and "2,5" in problem["message"]
+    assert _registry(client, dso) == {}
     files["Substations.csv"] = substations.replace("2,5", "2.5").encode("cp1252")
     res = client.post(
         UPLOAD,

@@ -1,8 +1,9 @@
-"""Every rule of the specification refuses an import with an error naming the record and field.
+"""Strict imports: every rule of the specification refuses the file, naming the record and field.
 
 Each case breaks one rule of a consistent registry (the seed's example made whole);
-the answer must be 422 with a problem naming that record and field, and nothing
-of the import may be stored.
+with ``strict=true`` the answer must be 422 with a problem naming that record and
+field, and nothing of the import may be stored. (Lenient imports, the default, are
+tested in ``test_lenient.py``.)
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def test_every_registry_rule_refuses_the_import_naming_record_and_field(client, 
     for what, mutate, record, field, words in REGISTRY_RULES:
         data = registry_only(complete_dataset())
         mutate(data)
-        res = upload_json(client, dso.headers, data)
+        res = upload_json(client, dso.headers, data, strict="true")
         try:
             _assert_refused(res, record, field, words)
         except AssertionError as exc:
@@ -132,7 +133,7 @@ def test_publishing_a_file_needs_a_complete_dataset(client, dso):
     for what, mutate, record, field, words in PUBLISH_RULES:
         data = complete_dataset()
         mutate(data)
-        res = upload_json(client, dso.headers, data, publish="true")
+        res = upload_json(client, dso.headers, data, publish="true", strict="true")
         try:
             _assert_refused(res, record, field, words)
         except AssertionError as exc:
@@ -148,13 +149,14 @@ def test_files_that_cannot_be_read_are_refused_clearly(client, dso):
         ({"Content-Type": "application/zip"}, b"PK not really", "upload.zip", "not a zip"),
         ({"Content-Type": "application/json"}, b"", "upload", "no file given"),
     ]
-    for headers, body, record, words in cases:
+    for headers, body, record, words in cases:  # unreadable as a whole: refused in either mode
         res = client.post(UPLOAD, content=body, headers={**dso.headers, **headers})
         assert res.status_code == 422, (body, res.text)
         problem = res.json()["problems"][0]
         assert problem["record"] == record and words in problem["message"], problem
     res = client.post(
         UPLOAD,
+        params={"strict": "true"},
         files=[("files", ("Feeders.csv", b"name\nX\n", "text/csv"))],
         headers=dso.headers,
     )
@@ -163,6 +165,7 @@ def test_files_that_cannot_be_read_are_refused_clearly(client, dso):
     orphan += b"NOWHERE,X,false,1,0,11\n"
     res = client.post(
         UPLOAD,
+        params={"strict": "true"},
         files=[
             ("files", ("Substations.csv", b"name,type,area,voltages,longitude,latitude\n"
                        b"A,GSP,North,132;33,0,51\n", "text/csv")),

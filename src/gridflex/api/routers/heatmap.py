@@ -9,7 +9,9 @@ GeoJSON or zipped CSV tables, by ``?format=`` or the ``Accept`` header.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+import tempfile
+from dataclasses import dataclass
+from typing import IO, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -22,12 +24,14 @@ from gridflex.api.deps import CurrentUser, SessionDep, SettingsDep, authenticate
 from gridflex.api.errors import error_body
 from gridflex.api.responses import JSON
 from gridflex.engines.heatmap import HeatmapDataError
+from gridflex.errors import NotFoundError, TooLargeError
 from gridflex.services import heatmap
 from gridflex.store.models import HeatmapDataset, User
 
 router = APIRouter(prefix="/heatmap", tags=["heatmap"])
 
 _ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+_SPOOL_BYTES = 4 * 1024 * 1024  # an uploaded body past this goes to a temporary file
 
 
 def heatmap_reader(request: Request, session: SessionDep, settings: SettingsDep) -> None:
@@ -111,6 +115,18 @@ def read_dataset(
     return _respond(request, session, row, format, chosen, public=settings.heatmap_public)
 
 
+@router.get(
+    "/{identifier}/conformance",
+    summary="What the published dataset deviates from the specification in, by kind",
+)
+def read_dataset_conformance(_: Reader, identifier: str, session: SessionDep) -> dict[str, Any]:
+    row = heatmap.dataset_by_identifier(session, identifier)
+    report = heatmap.conformance_of(session, row)
+    if report is None:
+        raise NotFoundError(f"Dataset {identifier!r} was published without a conformance report.")
+    return {"identifier": row.identifier, **report}
+
+
 def _respond(
     request: Request,
     session: Session,
@@ -155,44 +171,71 @@ async def upload_registry(
     request: Request,
     user: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
     publish: Annotated[bool, Query(description="Also publish the file's own dataset.")] = False,
+    strict: Annotated[
+        bool, Query(description="Refuse the whole file on any deviation from the specification.")
+    ] = False,
     account_id: Annotated[int | None, Query(description="Admins: the DSO account.")] = None,
 ) -> Response:
     """The seed's JSON (body ``application/json``), a zip of CSV tables (``application/zip``),
     or a multipart form with one ``.json``/``.zip`` file or several ``.csv`` files (one per table).
+
+    Lenient by default: what cannot be understood is refused record by record, every other
+    deviation is kept; the answer reports both by kind (``conformance``).
     """
-    uploads = await _uploads(request)
-    return await run_in_threadpool(_import, session, user, uploads, publish, account_id)
-
-
-async def _uploads(request: Request) -> list[heatmap.Upload]:
+    limits = heatmap.ReadLimits(settings.heatmap_max_import_bytes, settings.heatmap_max_zip_members)
+    options = _ImportOptions(publish, strict, account_id, limits)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "multipart/form-data":
-        form = await request.form()
-        return [
-            heatmap.Upload(item.filename or key, await item.read())
-            for key, item in form.multi_items()
-            if isinstance(item, UploadFile)
-        ]
-    body = await request.body()
-    if not body:
+        async with request.form() as form:
+            uploads = [
+                heatmap.Upload(item.filename or key, item.file)
+                for key, item in form.multi_items()
+                if isinstance(item, UploadFile)
+            ]
+            return await run_in_threadpool(_import, session, user, uploads, options)
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
+        uploads = await _body_upload(request, media, body, limits.max_bytes)
+        return await run_in_threadpool(_import, session, user, uploads, options)
+
+
+@dataclass(frozen=True)
+class _ImportOptions:
+    publish: bool
+    strict: bool
+    account_id: int | None
+    limits: heatmap.ReadLimits
+
+
+async def _body_upload(
+    request: Request, media: str, spool: IO[bytes], max_bytes: int
+) -> list[heatmap.Upload]:
+    """The raw body as one upload, spooled to disk past a few MiB, refused past the limit."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLargeError(
+                f"The file is larger than {max_bytes} bytes (GRIDFLEX_HEATMAP_MAX_IMPORT_BYTES).",
+                field="body",
+            )
+        spool.write(chunk)
+    if not size:
         return []
+    spool.seek(0)
     name = "upload.json" if media.endswith("json") else "upload.zip" if media in _ZIP_TYPES else ""
-    return [heatmap.Upload(name, body)]
+    return [heatmap.Upload(name, spool)]
 
 
 def _import(
-    session: Session,
-    user: User,
-    uploads: list[heatmap.Upload],
-    publish: bool,
-    account_id: int | None,
+    session: Session, user: User, uploads: list[heatmap.Upload], options: _ImportOptions
 ) -> Response:
-    account = heatmap.publishing_account(session, user, account_id)
+    account = heatmap.publishing_account(session, user, options.account_id)
     try:
-        dataset, notes = heatmap.read_uploads(uploads)
+        reading = heatmap.read_uploads(uploads, lenient=not options.strict, limits=options.limits)
         report = heatmap.import_dataset(
-            session, account, dataset, notes, actor=user, publish=publish
+            session, account, reading, actor=user, publish=options.publish, strict=options.strict
         )
     except HeatmapDataError as exc:
         return _problems(session, exc)
@@ -208,6 +251,8 @@ def _import(
             "status": "PROCESSED",
             "account_id": report.account_id,
             **report.counts,
+            "refused": len(report.conformance.refused),
+            "conformance": report.conformance.summary(),
             "normalisations": [str(n) for n in report.normalisations],
             "published": published,
         }
@@ -241,23 +286,31 @@ class HeatmapPublish(BaseModel):
     rights: str | None = None
     language: str | None = None
     account_id: int | None = Field(None, description="Admins: the DSO account.")
+    strict: bool = Field(False, description="Refuse on any deviation from the specification.")
 
 
 @router.post("/publish", summary="Compute and publish a heatmap dataset from the registry")
 def publish_dataset(body: HeatmapPublish, user: CurrentUser, session: SessionDep) -> Response:
     account = heatmap.publishing_account(session, user, body.account_id)
-    fields = body.model_dump(exclude={"valid_from", "valid_to", "account_id"})
+    fields = body.model_dump(exclude={"valid_from", "valid_to", "account_id", "strict"})
     request = heatmap.PublishRequest(
         valid_from=heatmap.parse_moment(body.valid_from, field="validFrom"),
         valid_to=heatmap.parse_moment(body.valid_to, field="validTo"),
         **fields,
     )
     try:
-        published = heatmap.publish_from_registry(session, account, request, actor=user)
+        published = heatmap.publish_from_registry(
+            session, account, request, actor=user, strict=body.strict
+        )
     except HeatmapDataError as exc:
         return _problems(session, exc)
     row = published.row
     return JSON(
-        {**_summary(row), "new": published.created, "warnings": published.warnings},
+        {
+            **_summary(row),
+            "new": published.created,
+            "warnings": published.warnings,
+            "conformance": published.conformance.summary() if published.conformance else None,
+        },
         status_code=201 if published.created else 200,
     )

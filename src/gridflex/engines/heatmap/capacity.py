@@ -68,7 +68,8 @@ def firm_capacity_mva(
         with a transformer of unknown rating. [MVA]
     """
     ratings = np.asarray(rating_mva, dtype=np.float64)
-    ratings = ratings.reshape(ratings.shape[0], -1)
+    if ratings.ndim == 1:  # one season
+        ratings = ratings[:, None]
     owners = np.asarray(owner, dtype=np.intp)
     shape = (n_owners, ratings.shape[1])
     total = np.zeros(shape)

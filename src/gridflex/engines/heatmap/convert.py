@@ -38,7 +38,9 @@ _LIST_SEPARATORS = re.compile(r"\s*[;/,]\s*|\s+")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 _TIME = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
+_TIME_OFFSET = re.compile(r"^(?P<time>[\d:]+)(?:\.\d+)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 _RAG_LETTERS = {"r": "Red", "a": "Amber", "g": "Green"}
+_MAX_NUMBER_TEXT = 100  # characters of a number written as text (no float needs more)
 
 
 class Unreadable(ValueError):
@@ -62,6 +64,8 @@ def format_datetime(value: datetime) -> str:
 
 def read_str(value: Any, *, text: bool = False) -> Converted:
     if isinstance(value, str):
+        if "\x00" in value:  # no database keeps it in text, and no name needs it
+            raise Unreadable(f"text with a NUL character: {_clip(value)}")
         return value, None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value), "number given where text is expected: kept as text"
@@ -73,7 +77,7 @@ def read_number(value: Any, unit: str | None = None, *, text: bool = False) -> C
     if isinstance(value, bool):
         raise Unreadable(f"expected a number{_in(unit)}, got the boolean {value!r}")
     if isinstance(value, int):
-        return value, None
+        return _bounded(value, unit), None
     if isinstance(value, float):
         if math.isnan(value):
             return None, "NaN read as absent"
@@ -92,12 +96,24 @@ def read_number(value: Any, unit: str | None = None, *, text: bool = False) -> C
         if unit is None or given_unit.lower() not in _UNIT_SPELLINGS.get(unit, {unit.lower()}):
             raise Unreadable(f"expected a number{_in(unit)}, got {value!r} (unit not accepted)")
         raw, reason = match["number"], f"unit '{given_unit}' removed (the field is in {unit})"
-    if not _NUMBER.match(raw):
-        raise Unreadable(f"expected a number{_in(unit)}, got {value!r}")
+    if len(raw) > _MAX_NUMBER_TEXT or not _NUMBER.match(raw):
+        raise Unreadable(f"expected a number{_in(unit)}, got {_clip(value)}")
     number = int(raw) if _INTEGER.match(raw) else float(raw)
     if isinstance(number, float) and math.isinf(number):
         raise Unreadable(f"expected a finite number{_in(unit)}, got {value!r}")
-    return number, reason
+    return _bounded(number, unit), reason
+
+
+def _bounded(number: int | float, unit: str | None) -> int | float:
+    # Integers past 64 bits cannot be written back as JSON numbers by our writer.
+    if isinstance(number, int) and abs(number) >= 2**63:
+        raise Unreadable(f"{str(number)[:20]}... is too large a number{_in(unit)}")
+    return number
+
+
+def _clip(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def read_numbers(value: Any, unit: str | None = None, *, text: bool = False) -> Converted:
@@ -184,7 +200,10 @@ def read_datetime(value: Any, *, text: bool = False) -> Converted:
         reasons.append("no UTC offset given: read as UTC")
     if parsed.utcoffset():
         reasons.append("converted to UTC")
-    result = parsed.astimezone(UTC)
+    try:
+        result = parsed.astimezone(UTC)
+    except OverflowError:
+        raise Unreadable(f"{value!r} lies outside the years 1 to 9999 in UTC") from None
     if not reasons and format_datetime(result) != raw:
         reasons.append("written in the seed's date-time form")
     return result, "; ".join(reasons) or None
@@ -211,31 +230,30 @@ def read_datetimes(value: Any, *, text: bool = False) -> Converted:
 
 
 def read_time(value: Any, *, text: bool = False) -> Converted:
-    """A time of day ``HH:MM`` (``HH:MM:SS`` when seconds matter; ``24:00`` ends a day)."""
+    """A time of day ``HH:MM`` (``HH:MM:SS`` when seconds matter; ``24:00`` ends a day).
+
+    The specification's own format for these fields is a date-time, and real files write
+    times with an offset (``11:00:00+0000``): both are kept as written, once readable.
+    """
     if not isinstance(value, str):
-        raise Unreadable(f"expected a time of day such as 11:00, got {value!r}")
+        raise Unreadable(f"expected a time of day such as 11:00, got {_clip(value)}")
     raw = value.strip()
     if raw.lower() in NULL_TOKENS:
         return None, None if text and raw == "" else "placeholder text read as absent"
-    reason = None
-    match = _TIME.match(raw)
-    if match is None and "T" in raw:
-        try:
-            moment, _ = read_datetime(raw)
-        except Unreadable:
-            pass
-        else:
-            raw = moment.strftime("%H:%M:%S")
-            match, reason = _TIME.match(raw), "date-time given: its UTC time of day kept"
+    if "T" in raw:
+        read_datetime(raw)  # Unreadable says why not
+        return value, None
+    offset = _TIME_OFFSET.match(raw)
+    match = _TIME.match(offset["time"] if offset else raw)
     if match is None:
-        raise Unreadable(f"expected a time of day such as 11:00, got {value!r}")
+        raise Unreadable(f"expected a time of day such as 11:00, got {_clip(value)}")
     hours, minutes, seconds = int(match["h"]), int(match["m"]), int(match["s"] or 0)
     if minutes > 59 or seconds > 59 or hours > 24 or (hours == 24 and (minutes or seconds)):
-        raise Unreadable(f"not a time of day: {value!r}")
+        raise Unreadable(f"not a time of day: {_clip(value)}")
+    if offset:
+        return value, None
     canonical = f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
-    if reason is None and canonical != value:
-        reason = "written as HH:MM"
-    return canonical, reason
+    return canonical, None if canonical == value else "written as HH:MM"
 
 
 def read_strs(value: Any, *, text: bool = False) -> Converted:

@@ -56,9 +56,10 @@ from gridflex.engines.heatmap.model import (
     Substation,
     Transformer,
 )
-from gridflex.engines.heatmap.parse import parse_dataset, record_label
+from gridflex.engines.heatmap.parse import Reading, read_dataset, record_label
 
 GEOMETRY_TYPE = "Geometry.type"
+MAX_LINE_INDEX = 9_999  # a circuit's line index; more lines than this is no drawing
 # table -> (class, key columns, JSON key of the list in the parent)
 TABLES: dict[str, tuple[type, tuple[str, ...], str]] = {
     "Dataset": (Dataset, (), ""),
@@ -230,16 +231,28 @@ def parse_csv_tables(
     Table names may carry ``.csv`` and any letter case. Errors name the table, the
     line in the file (the header is line 1) and the column.
     """
+    reading = read_csv_tables(tables)
+    return reading.dataset, reading.notes
+
+
+def read_csv_tables(
+    tables: Mapping[str, Sequence[Mapping[str, Any]]], *, lenient: bool = False
+) -> Reading:
+    """`parse_csv_tables`; lenient: rows that cannot be read (or placed) are left out and
+    listed in ``refused`` (a row whose parent was left out goes with it)."""
     builder = _Builder()
     named = builder.tables(tables)
     obj = builder.build(named)
     try:
-        dataset, notes = parse_dataset(obj, text=True, labels=builder.labels)
+        reading = read_dataset(obj, text=True, labels=builder.labels, lenient=lenient)
     except HeatmapDataError as exc:
         raise HeatmapDataError(builder.problems + exc.problems) from None
-    if builder.problems:
+    if builder.problems and not lenient:
         raise HeatmapDataError(builder.problems)
-    return dataset, notes
+    reading.refused[:0] = [
+        Problem(p.record, p.field, f"{p.message}: not imported", p.kind) for p in builder.problems
+    ]
+    return reading
 
 
 class _Builder:
@@ -271,7 +284,7 @@ class _Builder:
                 self.problems.append(
                     Problem(f"{table}.csv line {line}", "", "more cells than columns")
                 )
-                continue
+                return {}
             text = cell.strip() if isinstance(cell, str) else cell
             if text not in ("", None):
                 out[column.strip()] = text
@@ -326,7 +339,9 @@ class _Builder:
         if found is None:
             shown = ", ".join(f"'{k}'" for k in key)
             self.problems.append(
-                Problem(self.labels[id(row)], keys[-1], f"no parent record with key {shown}")
+                Problem(
+                    self.labels[id(row)], keys[-1], f"no parent record with key {shown}", "orphan"
+                )
             )
         return found
 
@@ -341,10 +356,13 @@ class _Builder:
         for row in rows:
             line_text = row.pop("line", "0")
             parent = self.parent(row, circuits, ("circuit",))
-            if not line_text.isdigit():
+            digits = line_text.isascii() and line_text.isdigit() and len(line_text) <= 4
+            if not (digits and int(line_text) <= MAX_LINE_INDEX):
                 self.problems.append(
                     Problem(
-                        self.labels[id(row)], "line", f"expected a line index, got {line_text!r}"
+                        self.labels[id(row)],
+                        "line",
+                        f"expected a line index from 0 to {MAX_LINE_INDEX}, got {line_text[:20]!r}",
                     )
                 )
                 continue

@@ -4,9 +4,10 @@
     └── HeatmapDataError     a dataset that cannot be read; holds every Problem found
 
 A `Problem` names the record (``Substations[3] (mRID 'abc')``, or a CSV row such as
-``Demands.csv row 4 (substation 'abc')``) and the field. A `Normalisation` records a
-value the importer accepted in a form the specification does not use, and what it
-became, so that nothing is changed silently.
+``Demands.csv row 4 (substation 'abc')``), the field and its ``kind`` (one of
+`gridflex.engines.heatmap.conformance.KINDS`: what a lenient import does with it). A
+`Normalisation` records a value the importer accepted in a form the specification
+does not use, and what it became, so that nothing is changed silently.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ _MAX_LISTED = 20
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one field of one record."""
+    """One thing wrong with one field of one record, of a kind (see `conformance.KINDS`)."""
 
     record: str
     field: str
     message: str
+    kind: str = "unreadable"
 
     @property
     def path(self) -> str:
@@ -51,8 +53,12 @@ class Normalisation:
     def __str__(self) -> str:
         return (
             f"{self.record}, field '{self.field}': {self.reason} "
-            f"({self.original!r} -> {self.value!r})"
+            f"({_clip(repr(self.original))} -> {_clip(repr(self.value))})"
         )
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 class HeatmapDataError(ValidationError):

@@ -65,10 +65,22 @@ def parent_index(substations: Sequence[Substation]) -> tuple[NDArray[np.intp], l
             target = index.get(ref)
             label = record_label(f"Substations[{i}]", {"mRID": s.mrid, "name": s.name})
             if target is None:
-                problems.append(Problem(label, key, f"no substation with mRID or name '{ref}'"))
+                problems.append(
+                    Problem(
+                        label,
+                        key,
+                        f"no substation with mRID or name '{ref}'",
+                        "unresolved-reference",
+                    )
+                )
             elif substations[target].type != key:
                 problems.append(
-                    Problem(label, key, f"'{ref}' is a {substations[target].type}, not a {key}")
+                    Problem(
+                        label,
+                        key,
+                        f"'{ref}' is a {substations[target].type}, not a {key}",
+                        "wrong-parent-type",
+                    )
                 )
             elif parents[i] < 0:
                 parents[i] = target

@@ -52,6 +52,12 @@ def statistics_window(valid_from: datetime, *, months: int = 12) -> tuple[dateti
         raise ValidationError("The statistics window must be at least one month.", field="months")
     index = valid_from.year * 12 + valid_from.month - 1 - months
     year, month = divmod(index, 12)
+    if year < 1:
+        raise ValidationError(
+            f"The statistics window of {months} months before {valid_from:%Y-%m-%d} would "
+            "start before year 1: the validity must start later.",
+            field="valid",
+        )
     day = min(valid_from.day, calendar.monthrange(year, month + 1)[1])
     return valid_from.replace(year=year, month=month + 1, day=day), valid_from
 

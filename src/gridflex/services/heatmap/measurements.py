@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.engines.beliefs.resample import downsample
@@ -34,6 +33,7 @@ from gridflex.engines.heatmap import DemandSeries
 from gridflex.errors import ValidationError
 from gridflex.services import beliefs
 from gridflex.store.models import Sensor
+from gridflex.store.queries import heatmap as queries
 from gridflex.store.queries.beliefs import values_by_sensor
 from gridflex.timing import format_duration
 from gridflex.units import convert, is_convertible
@@ -103,17 +103,7 @@ def measured_demand(
 def _pick_sensors(session: Session, asset_ids: Sequence[int], warnings: list[str]) -> list[_Use]:
     """The demand and reactive-power sensor of each asset, if usable."""
     rows = {asset_id: i for i, asset_id in enumerate(asset_ids)}
-    found: list[Sensor] = []
-    ids = list(rows)
-    for i in range(0, len(ids), 1000):
-        found += session.scalars(
-            sa.select(Sensor)
-            .where(
-                Sensor.generic_asset_id.in_(ids[i : i + 1000]),
-                sa.func.lower(Sensor.name).in_((DEMAND, REACTIVE)),
-            )
-            .order_by(Sensor.id)
-        )
+    found = queries.sensors_named(session, list(rows), (DEMAND, REACTIVE))
     uses: dict[tuple[int, bool], _Use] = {}
     for sensor in found:
         reactive = sensor.name.lower() == REACTIVE

@@ -22,8 +22,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.engines.heatmap import (
@@ -38,11 +38,13 @@ from gridflex.engines.heatmap import (
     to_geojson,
     to_json,
 )
+from gridflex.engines.heatmap.conformance import Conformance, split
 from gridflex.errors import ConflictError, NotFoundError, ValidationError
 from gridflex.services import audit
 from gridflex.services.heatmap import registry as reg
 from gridflex.services.heatmap.measurements import measured_demand
 from gridflex.store.models import Account, HeatmapDataset, User
+from gridflex.store.queries import heatmap as queries
 from gridflex.timing import parse_datetime, utcnow
 
 DEFAULT_RIGHTS = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -99,6 +101,7 @@ class Published:
     dataset: Dataset
     created: bool
     warnings: list[str] = field(default_factory=list)
+    conformance: Conformance | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
@@ -108,8 +111,15 @@ def parse_moment(text: str | datetime, *, field: str) -> datetime:
         try:
             return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC)
         except ValueError:
-            raise ValidationError(f"Not a valid date: {text!r}.", field=field) from None
-    return parse_datetime(text, field=field).astimezone(UTC)
+            raise ValidationError(f"Not a valid date: {text[:40]!r}.", field=field) from None
+    if isinstance(text, str) and len(text) > 64:
+        raise ValidationError(f"Not a valid date-time: {text[:40]!r}...", field=field)
+    try:
+        return parse_datetime(text, field=field).astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"{text!r} lies outside the years 1 to 9999 in UTC.", field=field
+        ) from None
 
 
 # ---------------------------------------------------------------- publishing
@@ -123,8 +133,15 @@ def publish_from_registry(
     actor: User | None = None,
     now: datetime | None = None,
     options: HeatmapOptions = HeatmapOptions(),
+    strict: bool = False,
 ) -> Published:
-    """Compute a dataset from the account's registry and measurements, check it and store it."""
+    """Compute a dataset from the account's registry and measurements, check it and store it.
+
+    A figure that cannot be computed refuses publishing, saying what it needs. Other
+    deviations of the registry's records from the specification (kept by a lenient
+    import) are published with the dataset's conformance report, or refused if
+    ``strict``.
+    """
     began = time.perf_counter()
     _check_request(request)
     registry = reg.load(session, account)
@@ -154,11 +171,14 @@ def publish_from_registry(
         generation_voltage_headroom_mva=study["generation_voltage_headroom_mva"],
         options=options,
     )
-    problems = check_dataset(computed)
-    if problems:
-        raise HeatmapDataError([_explained(p) for p in problems])
+    refused, kept = split(check_dataset(computed))
+    gaps = [p for p in kept if p.kind == "missing-required" and p.field in COMPUTATION_NEEDS]
+    refused += kept if strict else gaps
+    if refused:
+        raise HeatmapDataError([_explained(p) for p in refused])
     computed_at = time.perf_counter()
-    published = store(session, account, computed, actor=actor)
+    report = Conformance(deviations=kept)
+    published = store(session, account, computed, actor=actor, conformance=report)
     published.warnings = substations.warnings + circuits.warnings
     published.timings_s = {
         "read": loaded - began,
@@ -187,6 +207,9 @@ def _check_request(request: PublishRequest) -> None:
         raise ValidationError(
             "valid-from (inclusive) must come before valid-to (exclusive).", field="valid"
         )
+    for name, value in vars(request).items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError(f"'{name}' holds a NUL character.", field=name)
     if request.identifier is not None:
         check_identifier(request.identifier)
 
@@ -194,9 +217,15 @@ def _check_request(request: PublishRequest) -> None:
 def check_identifier(identifier: str | None) -> str:
     if not identifier or not identifier.strip():
         raise ValidationError("A published dataset needs an identifier.", field="identifier")
-    if identifier in RESERVED_IDENTIFIERS or "/" in identifier or len(identifier) > 255:
+    if (
+        identifier in RESERVED_IDENTIFIERS
+        or "/" in identifier
+        or "\x00" in identifier
+        or len(identifier) > 255
+    ):
         raise ValidationError(
-            f"{identifier!r} cannot be an identifier: it must not contain '/', be longer than "
+            f"{identifier[:40]!r} cannot be an identifier: it must not contain '/' or NUL, be "
+            "longer than "
             f"255 characters or be one of {', '.join(sorted(RESERVED_IDENTIFIERS))}.",
             field="identifier",
         )
@@ -211,64 +240,67 @@ def _metadata(
     now: datetime | None,
 ) -> dict[str, object]:
     """Dublin Core fields: given, else those of the account's previous dataset, else defaults."""
-    previous = session.scalars(
-        sa.select(HeatmapDataset)
-        .where(HeatmapDataset.account_id == account.id)
-        .order_by(HeatmapDataset.published_at.desc(), HeatmapDataset.id.desc())
-        .limit(1)
-    ).first()
+    defaults = default_metadata(session, account, base, now)
+    values: dict[str, object] = {
+        name: getattr(request, name) or defaults[name] for name in (*_METADATA_FIELDS, "language")
+    }
+    return {
+        **values,
+        "title": request.title.strip(),
+        "identifier": request.identifier or defaults["identifier"],
+        "format": FORMAT,
+        "date": request.valid_from.astimezone(UTC),
+        "issued": defaults["issued"],
+        "valid": [request.valid_from.astimezone(UTC), request.valid_to.astimezone(UTC)],
+    }
+
+
+def default_metadata(
+    session: Session, account: Account, base: Dataset, now: datetime | None = None
+) -> dict[str, Any]:
+    """Dublin Core defaults: the account's previous dataset's, else made from the account;
+    a new identifier, ``issued`` now (to the millisecond, as the seed writes it)."""
+    previous = queries.latest_dataset_of(session, account.id)
     before = previous.dublin_core if previous is not None else {}
     areas = sorted({s.area for s in base.substations or () if s.area})
-    defaults = {
+    made = {
+        "title": f"Network capacity heatmap of {account.name}",
         "description": f"Network capacity heatmap of {account.name}.",
         "creator": account.name,
         "publisher": account.name,
         "contributor": account.name,
         "coverage": ", ".join(areas) or account.name,
         "rights": DEFAULT_RIGHTS,
-    }
-    values: dict[str, object] = {
-        name: getattr(request, name) or before.get(name) or defaults[name]
-        for name in _METADATA_FIELDS
+        "language": DEFAULT_LANGUAGE,
     }
     issued = (now or utcnow()).astimezone(UTC)
     return {
-        **values,
-        "title": request.title.strip(),
-        "language": request.language or before.get("language") or DEFAULT_LANGUAGE,
-        "identifier": request.identifier or str(uuid.uuid4()),
+        **{name: before.get(name) or value for name, value in made.items()},
+        "title": made["title"],
+        "identifier": str(uuid.uuid4()),
         "format": FORMAT,
-        "date": request.valid_from.astimezone(UTC),
         "issued": issued.replace(microsecond=issued.microsecond // 1000 * 1000),
-        "valid": [request.valid_from.astimezone(UTC), request.valid_to.astimezone(UTC)],
     }
 
 
-def publish_as_is(
-    session: Session, account: Account, dataset: Dataset, *, actor: User | None = None
-) -> Published:
-    """Publish a complete dataset (an imported file) with its metadata and identifier unchanged."""
-    problems = check_dataset(dataset)
-    if problems:
-        raise HeatmapDataError(problems)
-    check_identifier(dataset.identifier)
-    return store(session, account, dataset, actor=actor)
-
-
 def store(
-    session: Session, account: Account, dataset: Dataset, *, actor: User | None = None
+    session: Session,
+    account: Account,
+    dataset: Dataset,
+    *,
+    actor: User | None = None,
+    conformance: Conformance | None = None,
 ) -> Published:
-    """Store a checked dataset under its identifier (once; the same content again is a no-op)."""
+    """Store a checked dataset under its identifier (once; the same content again is a no-op),
+    with its conformance report."""
     identifier = check_identifier(dataset.identifier)
     assert dataset.valid is not None and dataset.issued is not None and dataset.title is not None
     content = to_json(dataset)
     sha = hashlib.sha256(content).hexdigest()
-    existing = session.scalars(
-        sa.select(HeatmapDataset).where(HeatmapDataset.identifier == identifier)
-    ).first()
+    existing = queries.dataset_with_identifier(session, identifier)
     if existing is not None:
         if existing.content_sha256 == sha:
-            return Published(existing, dataset, created=False)
+            return Published(existing, dataset, created=False, conformance=conformance)
         raise ConflictError(
             f"A different dataset with identifier {identifier!r} is already published; "
             "published datasets never change: publish under a new identifier."
@@ -288,6 +320,7 @@ def store(
         geojson=to_geojson(dataset),
         substation_count=len(dataset.substations or ()),
         circuit_count=len(dataset.circuits or ()),
+        conformance=conformance.summary() if conformance is not None else None,
         account_id=account.id,
         user_id=actor.id if actor is not None else None,
     )
@@ -299,7 +332,7 @@ def store(
         actor=actor,
         account_id=account.id,
     )
-    return Published(row, dataset, created=True)
+    return Published(row, dataset, created=True, conformance=conformance)
 
 
 # ---------------------------------------------------------------- finding
@@ -308,44 +341,31 @@ def store(
 def dataset_valid_at(session: Session, at: datetime | None = None) -> HeatmapDataset:
     """The dataset valid at ``at`` (default: now); of several, the last issued."""
     moment = (at or utcnow()).astimezone(UTC)
-    row = session.scalars(
-        sa.select(HeatmapDataset)
-        .where(HeatmapDataset.valid_from <= moment, HeatmapDataset.valid_to > moment)
-        .order_by(
-            HeatmapDataset.issued.desc(),
-            HeatmapDataset.published_at.desc(),
-            HeatmapDataset.id.desc(),
-        )
-        .limit(1)
-    ).first()
+    row = queries.dataset_valid_at(session, moment)
     if row is None:
         raise NotFoundError(f"No heatmap dataset is valid at {moment.isoformat()}.")
     return row
 
 
 def dataset_by_identifier(session: Session, identifier: str) -> HeatmapDataset:
-    row = session.scalars(
-        sa.select(HeatmapDataset).where(HeatmapDataset.identifier == identifier)
-    ).first()
+    valid = "\x00" not in identifier and len(identifier) <= 255  # else no dataset has it
+    row = queries.dataset_with_identifier(session, identifier) if valid else None
     if row is None:
-        raise NotFoundError(f"No heatmap dataset with identifier {identifier!r}.")
+        raise NotFoundError(f"No heatmap dataset with identifier {identifier[:80]!r}.")
     return row
 
 
 def list_datasets(session: Session) -> list[HeatmapDataset]:
     """Every published dataset, latest validity first."""
-    return list(
-        session.scalars(
-            sa.select(HeatmapDataset).order_by(
-                HeatmapDataset.valid_from.desc(),
-                HeatmapDataset.issued.desc(),
-                HeatmapDataset.id.desc(),
-            )
-        )
-    )
+    return queries.all_datasets(session)
 
 
 def content_of(session: Session, row: HeatmapDataset, *, geojson: bool = False) -> bytes:
     """The stored JSON (or GeoJSON) bytes: deferred columns, loaded only here."""
-    column = HeatmapDataset.geojson if geojson else HeatmapDataset.content
-    return bytes(session.scalar(sa.select(column).where(HeatmapDataset.id == row.id)))
+    return bytes(queries.dataset_column(session, row.id, "geojson" if geojson else "content"))
+
+
+def conformance_of(session: Session, row: HeatmapDataset) -> dict[str, Any] | None:
+    """The dataset's conformance report (deferred column; None for older datasets)."""
+    value = queries.dataset_column(session, row.id, "conformance")
+    return value if isinstance(value, dict) else None

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gridflex import permissions
 from gridflex.engines.heatmap import (
     Circuit,
     Dataset,
@@ -46,8 +46,8 @@ from gridflex.engines.heatmap import (
 )
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import assets as asset_service
-from gridflex.store.models import Account, AccountRole, Asset, AssetType, User
-from gridflex.store.models.accounts import account_roles_accounts
+from gridflex.store.models import Account, Asset, User
+from gridflex.store.queries import heatmap as queries
 
 RECORD = "heatmap"
 POSITION = "heatmap_position"
@@ -140,15 +140,7 @@ def dso_account(session: Session, account_id: int | None = None) -> Account:
                 f"Account {account.name!r} is not a DSO account.", field="account"
             )
         return account
-    found = list(
-        session.scalars(
-            sa.select(Account)
-            .join(account_roles_accounts, account_roles_accounts.c.account_id == Account.id)
-            .join(AccountRole, AccountRole.id == account_roles_accounts.c.role_id)
-            .where(AccountRole.name == DSO)
-            .order_by(Account.id)
-        )
-    )
+    found = queries.accounts_with_role(session, DSO)
     if len(found) != 1:
         names = ", ".join(f"{a.name} (id {a.id})" for a in found) or "none"
         raise ValidationError(
@@ -161,12 +153,7 @@ def dso_account(session: Session, account_id: int | None = None) -> Account:
 
 
 def _type_ids(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        sa.select(AssetType.name, AssetType.id).where(
-            AssetType.name.in_((SUBSTATION, TRANSFORMER, CIRCUIT))
-        )
-    )
-    ids = {name: type_id for name, type_id in rows}
+    ids = queries.asset_type_ids(session, (SUBSTATION, TRANSFORMER, CIRCUIT))
     missing = {SUBSTATION, TRANSFORMER, CIRCUIT} - set(ids)
     if missing:
         raise ValidationError(f"Asset type(s) {sorted(missing)} missing.", field="asset_type")
@@ -177,14 +164,7 @@ def load(session: Session, account: Account) -> Registry:
     """The account's registry, each list in registry order."""
     types = _type_ids(session)
     by_type: dict[int, list[Asset]] = {type_id: [] for type_id in types.values()}
-    rows = session.scalars(
-        sa.select(Asset).where(
-            Asset.account_id == account.id,
-            Asset.generic_asset_type_id.in_(types.values()),
-            Asset.external_id.is_not(None),
-        )
-    )
-    for asset in rows:
+    for asset in queries.keyed_assets(session, account.id, list(types.values())):
         if RECORD in (asset.attributes or {}):
             by_type[asset.generic_asset_type_id].append(asset)
     order = lambda a: (a.attributes.get(POSITION, 0), a.id)  # noqa: E731
@@ -233,11 +213,35 @@ class WriteCounts:
         }
     )
 
-    def add(self, kind: str, outcome: str) -> None:
-        self.counts[kind][outcome] += 1
+    substation_ids: dict[str, int] = field(default_factory=dict)  # key -> asset id
+    circuit_ids: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts[kind][outcome] = self.counts[kind].get(outcome, 0) + n
+
+
+@dataclass
+class _Row:
+    """An asset to create or to bring up to date, by key."""
+
+    kind: str
+    key: str
+    record: dict[str, Any]
+    name: str
+    lat: float | None
+    lon: float | None
+    parent_id: int | None = None
+
+    @property
+    def slot(self) -> Any:
+        """What identifies it: its key (a transformer's is unique at its substation only)."""
+        return (self.parent_id, self.key) if self.kind == TRANSFORMER else self.key
 
 
 class _Writer:
+    """Upserts by key: changed assets are updated in place, new ones inserted in bulk
+    (one INSERT per kind, not one round trip per asset: a file has thousands)."""
+
     def __init__(self, session: Session, registry: Registry, actor: User | None) -> None:
         self.session = session
         self.registry = registry
@@ -245,70 +249,65 @@ class _Writer:
         self.actor = actor
         self.types = _type_ids(session)
         self.result = WriteCounts()
-        self.stale: list[Asset] = []
         everything = [*registry.substations, *registry.circuits]
         everything += [t for ts in registry.transformers.values() for t in ts]
         self.next_position = 1 + max((a.attributes.get(POSITION, 0) for a in everything), default=0)
 
-    def upsert(
-        self,
-        kind: str,
-        existing: Asset | None,
-        record: dict[str, Any],
-        key: str,
-        *,
-        name: str,
-        lat: float | None,
-        lon: float | None,
-        parent_id: int | None = None,
-    ) -> Asset:
-        if existing is None:
-            asset = asset_service.create_asset(
+    def upsert(self, rows: Sequence[_Row], existing: dict[Any, Asset]) -> dict[Any, int]:
+        """Asset id per slot of ``rows`` (see `_Row.slot`); updates the existing assets,
+        inserts the others."""
+        ids: dict[Any, int] = {}
+        new = []
+        for row in rows:
+            asset = existing.get(row.slot)
+            if asset is None:
+                new.append(row)
+                continue
+            self._update(asset, row)
+            ids[row.slot] = asset.id
+        inserted = queries.insert_assets(self.session, [self._fields(row) for row in new])
+        by_slot = {
+            (parent, key) if new and new[0].kind == TRANSFORMER else key: asset_id
+            for asset_id, key, parent in inserted
+        }
+        ids.update(by_slot)
+        if new:
+            self.result.add(_plural(new[0].kind), "created", len(new))
+            queries.insert_audit_entries(
                 self.session,
-                {
-                    "name": name[:255],
-                    "generic_asset_type_id": self.types[kind],
-                    "account_id": self.account.id,
-                    "parent_asset_id": parent_id,
-                    "latitude": lat,
-                    "longitude": lon,
-                    "external_id": key[:255],
-                    "attributes": {RECORD: record, POSITION: self.next_position},
-                },
+                [f"Asset {row.name} created" for row in new],
+                asset_ids=[by_slot[row.slot] for row in new],
+                account_id=self.account.id,
                 actor=self.actor,
             )
-            self.next_position += 1
-            self.result.add(_plural(kind), "created")
-            return asset
-        wanted = {"name": name[:255], "latitude": lat, "longitude": lon, "external_id": key[:255]}
-        changed = existing.attributes.get(RECORD) != record or any(
-            getattr(existing, k) != v for k, v in wanted.items()
-        )
-        if changed:
-            for k, v in wanted.items():
-                setattr(existing, k, v)
-            existing.attributes = {**existing.attributes, RECORD: record}  # a new dict: tracked
-        self.result.add(_plural(kind), "updated" if changed else "unchanged")
-        return existing
+        return ids
 
-    def transformers(self, substation: Asset, transformers: Sequence[Transformer]) -> None:
-        old = list(self.registry.transformers.get(substation.id, ()))
-        for transformer in transformers:
-            key = record_key(transformer)
-            match = next((t for t in old if t.external_id == key[:255]), None)
-            if match is not None:
-                old.remove(match)
-            self.upsert(
-                TRANSFORMER,
-                match,
-                to_dict(transformer),
-                key,
-                name=transformer.name or key,
-                lat=substation.latitude,
-                lon=substation.longitude,
-                parent_id=substation.id,
-            )
-        self.stale += old
+    def _fields(self, row: _Row) -> dict[str, Any]:
+        self.next_position += 1
+        return {
+            "name": row.name[:255],
+            "generic_asset_type_id": self.types[row.kind],
+            "account_id": self.account.id,
+            "parent_asset_id": row.parent_id,
+            "latitude": row.lat,
+            "longitude": row.lon,
+            "external_id": row.key,
+            "attributes": {RECORD: row.record, POSITION: self.next_position - 1},
+        }
+
+    def _update(self, asset: Asset, row: _Row) -> None:
+        wanted = {"name": row.name[:255], "latitude": row.lat, "longitude": row.lon}
+        if row.parent_id is not None or row.kind != SUBSTATION:
+            wanted["parent_asset_id"] = row.parent_id
+        changed = asset.attributes.get(RECORD) != row.record or any(
+            getattr(asset, k) != v for k, v in wanted.items() if k != "parent_asset_id"
+        )
+        for k, v in wanted.items():
+            if getattr(asset, k) != v:
+                setattr(asset, k, v)
+        if changed:
+            asset.attributes = {**asset.attributes, RECORD: row.record}  # a new dict: tracked
+        self.result.add(_plural(row.kind), "updated" if changed else "unchanged")
 
 
 def _plural(kind: str) -> str:
@@ -320,72 +319,119 @@ def write(
 ) -> WriteCounts:
     """Upsert the incoming substations (with their transformers) and circuits.
 
-    ``after`` is `merged` (the registry as it will be): it resolves the parents.
+    ``after`` is `merged` (the registry as it will be): it resolves the parents (a
+    reference that does not resolve leaves the substation without a parent).
     Transformers no longer listed at an updated substation are deleted, with their
     sensors and data.
     """
+    if actor is not None and not permissions.can_access_asset(
+        actor, Asset(account_id=registry.account.id), permissions.CREATE
+    ):
+        raise PermissionDeniedError("You cannot create assets in this account.")
     writer = _Writer(session, registry, actor)
-    by_key = {a.external_id: a for a in registry.substations}
-    for substation in incoming.substations or ():
-        key = record_key(substation)
-        record = to_dict(substation)
-        transformers = record.pop("Transformers", None)
-        if transformers == []:
-            record["Transformers"] = []  # an empty list stays in the record (no assets)
-        asset = writer.upsert(
-            SUBSTATION,
-            by_key.get(key[:255]),
-            record,
-            key,
-            name=substation.name or key,
-            lat=substation.latitude_deg,
-            lon=substation.longitude_deg,
-        )
-        by_key[asset.external_id] = asset
-        writer.transformers(asset, substation.transformers or ())
-    _link_parents(after.substations or [], by_key)
-    circuits = {a.external_id: a for a in registry.circuits}
-    for circuit in incoming.circuits or ():
-        key = record_key(circuit)
-        start = _first_point(circuit)
-        source = by_key.get((circuit.from_substation or "")[:255]) or _by_name(
-            by_key, circuit.from_substation
-        )
-        asset = writer.upsert(
-            CIRCUIT,
-            circuits.get(key[:255]),
-            to_dict(circuit),
-            key,
-            name=circuit.name or key,
-            lat=start[0],
-            lon=start[1],
-        )
-        asset.parent_asset_id = source.id if source is not None else None
+    substations = list(incoming.substations or ())
+    rows = [_substation_row(s) for s in substations]
+    existing = {a.external_id or "": a for a in registry.substations}
+    by_key = {a.external_id or "": a.id for a in registry.substations}
+    by_key.update(writer.upsert(rows, existing))
+    stale = _write_transformers(writer, substations, rows, by_key)
+    _link_parents(session, after.substations or [], by_key, existing)
+    names = {(a.name or ""): a.id for a in registry.substations}
+    names.update({row.name: by_key[row.key] for row in rows})
+    circuits = [_circuit_row(c, by_key, names) for c in incoming.circuits or ()]
+    circuit_ids = writer.upsert(circuits, {a.external_id or "": a for a in registry.circuits})
+    writer.result.substation_ids = {row.key: by_key[row.key] for row in rows}
+    writer.result.circuit_ids = circuit_ids
     session.flush()
-    for stale in writer.stale:  # last: deleting expunges the session's objects
-        writer.result.counts["transformers"].setdefault("deleted", 0)
-        writer.result.counts["transformers"]["deleted"] += 1
-        asset_service.delete_asset(session, stale, actor=actor)
+    if stale:  # last: deleting expunges the session's objects
+        writer.result.add("transformers", "deleted", len(stale))
+        for asset in stale:
+            asset_service.delete_asset(session, asset, actor=actor)
     return writer.result
 
 
-def _link_parents(substations: Sequence[Substation], by_key: dict[str | None, Asset]) -> None:
-    parents, _ = parent_index(substations)  # unresolved references were refused by the checks
-    assets = [by_key.get(record_key(s)[:255]) for s in substations]
-    for i, asset in enumerate(assets):
-        if asset is None:
+def _substation_row(substation: Substation) -> _Row:
+    key = record_key(substation)
+    record = to_dict(substation)
+    transformers = record.pop("Transformers", None)
+    if transformers == []:
+        record["Transformers"] = []  # an empty list stays in the record (no assets)
+    return _Row(
+        SUBSTATION,
+        key[:255],
+        record,
+        substation.name or key,
+        substation.latitude_deg,
+        substation.longitude_deg,
+    )
+
+
+def _write_transformers(
+    writer: _Writer, substations: Sequence[Substation], rows: Sequence[_Row], by_key: dict
+) -> list[Asset]:
+    """Upsert each substation's transformers; the ones it no longer lists (to delete)."""
+    transformer_rows: list[_Row] = []
+    existing: dict[Any, Asset] = {}
+    stale: list[Asset] = []
+    for substation, row in zip(substations, rows, strict=True):
+        owner = by_key[row.key]
+        old = {t.external_id or "": t for t in writer.registry.transformers.get(owner, ())}
+        for transformer in substation.transformers or ():
+            key = record_key(transformer)[:255]
+            if key in old:
+                existing[(owner, key)] = old.pop(key)
+            transformer_rows.append(
+                _Row(
+                    TRANSFORMER,
+                    key,
+                    to_dict(transformer),
+                    transformer.name or key,
+                    row.lat,
+                    row.lon,
+                    parent_id=owner,
+                )
+            )
+        stale += old.values()
+    writer.upsert(transformer_rows, existing)
+    return stale
+
+
+def _circuit_row(circuit: Circuit, by_key: dict[str, int], names: dict[str, int]) -> _Row:
+    key = record_key(circuit)
+    start = _first_point(circuit)
+    source = (circuit.from_substation or "")[:255]
+    return _Row(
+        CIRCUIT,
+        key[:255],
+        to_dict(circuit),
+        circuit.name or key,
+        start[0],
+        start[1],
+        parent_id=by_key.get(source) or names.get(circuit.from_substation or ""),
+    )
+
+
+def _link_parents(
+    session: Session,
+    substations: Sequence[Substation],
+    by_key: dict[str, int],
+    existing: dict[str, Asset],
+) -> None:
+    """Parent asset of every substation: its nearest station above that resolves, else none."""
+    parents, _ = parent_index(substations)
+    ids = [by_key.get(record_key(s)[:255]) for s in substations]
+    changes = []
+    for i, asset_id in enumerate(ids):
+        if asset_id is None:
             continue
-        parent = assets[parents[i]] if parents[i] >= 0 else None
-        wanted = parent.id if parent is not None else None
-        if asset.parent_asset_id != wanted:
-            asset.parent_asset_id = wanted
-
-
-def _by_name(by_key: dict[str | None, Asset], name: str | None) -> Asset | None:
-    """A substation referred to by name although it has an mRID (the seed allows both)."""
-    if not name:
-        return None
-    return next((a for a in by_key.values() if a is not None and a.name == name), None)
+        wanted = ids[parents[i]] if parents[i] >= 0 else None
+        current = existing.get(record_key(substations[i])[:255])
+        if current is not None:
+            if current.parent_asset_id != wanted:
+                current.parent_asset_id = wanted
+        elif wanted is not None:
+            changes.append({"id": asset_id, "parent_asset_id": wanted})
+    queries.set_parents(session, changes)
 
 
 def _first_point(circuit: Circuit) -> tuple[float | None, float | None]:

@@ -37,6 +37,9 @@ class HeatmapDataset(Base):
     content_sha256: Mapped[str] = mapped_column(sa.String(64))
     # The same dataset as GeoJSON, rendered once when published (the other full-dataset answer).
     geojson: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    # What the publication found against the specification (refused, kept, computed);
+    # NULL for datasets published before reports were kept.
+    conformance: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
     substation_count: Mapped[int] = mapped_column(Int32, default=0)
     circuit_count: Mapped[int] = mapped_column(Int32, default=0)
     # Who published it; the record outlives the account (then NULL).
