@@ -83,11 +83,7 @@ def running_server(
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-<<<<<<< HEAD
         deadline = time.monotonic() + start_s
-=======
-        deadline = time.monotonic() + 180  # a loaded machine starts slowly
->>>>>>> heatmap
         while True:
             try:
                 httpx.get(f"{base}/api/", timeout=5)
