@@ -70,7 +70,7 @@ def server_env(url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def running_server(
-    url: str, *, workers: int = 1, env: Mapping[str, str] | None = None, start_s: float = 60
+    url: str, *, workers: int = 1, env: Mapping[str, str] | None = None, start_s: float = 120
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """``gridflex serve`` on a free port, once ``GET /api/`` answers: (process, base URL)."""
     port = free_port()
