@@ -52,7 +52,9 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Use
     """The user a token belongs to, if the token is valid, current and the user active."""
     if not token:
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)
-    claims = read_token(token, secret_key=settings.secret_key)
+    claims = read_token(
+        token, secret_key=settings.secret_key, max_age_s=settings.token_max_age.total_seconds()
+    )
     user = session.get(User, claims.user_id)
     if user is None or not user.active or user.token_key != claims.token_key:
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)

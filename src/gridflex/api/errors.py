@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridflex import errors
@@ -33,6 +34,41 @@ ERROR_TABLE: dict[type[errors.GridflexError], tuple[int, str]] = {
 }
 
 logger = logging.getLogger("gridflex.api")
+
+
+class ErrorBody(BaseModel):
+    """The shape of every error answer of the platform API."""
+
+    message: str | dict[str, dict[str, list[str]]] = Field(
+        description="What went wrong; for 422, the offending fields by location "
+        '(e.g. {"json": {"password": ["..."]}})'
+    )
+    status: str = Field(examples=["UNPROCESSABLE_ENTITY"])
+    result: str | None = Field(None, examples=["Rejected"])
+    errors: list[str] | None = Field(
+        None, description="requestAuthToken only: the message again, as the reference answers"
+    )
+
+
+# What each status means on the routes that declare it (the status strings are examples).
+ERROR_MEANINGS: dict[int, str] = {
+    400: "Bad request (INVALID_REQUEST)",
+    401: "No, invalid or expired token (UNAUTHORIZED)",
+    403: "Authenticated, but not allowed (INVALID_SENDER)",
+    404: "Not found (NOT_FOUND)",
+    409: "Conflicts with what is stored (CONFLICT)",
+    413: "Request body too large (PAYLOAD_TOO_LARGE)",
+    422: "Invalid input; the message names the field (UNPROCESSABLE_ENTITY)",
+    429: "Too many requests; see the Retry-After header (TOO_MANY_REQUESTS)",
+    503: "A service the request needs is unavailable",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route that may answer these error statuses, e.g.
+    ``@router.patch(..., responses=error_responses(401, 403, 404, 413, 422))``."""
+    return {code: {"model": ErrorBody, "description": ERROR_MEANINGS[code]} for code in codes}
+
 
 UNAUTHORIZED_MESSAGE = "You could not be properly authenticated for this content or functionality."
 
