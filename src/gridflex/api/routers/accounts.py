@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from gridflex import permissions
 from gridflex.api.deps import CurrentUser, ReadableAccount, SessionDep
+from gridflex.api.errors import error_responses
 from gridflex.api.listing import ListQueryDep, list_answer
 from gridflex.api.schemas.entities import AccountUpdate, account_public, audit_public
 from gridflex.services import accounts, audit
@@ -16,17 +17,23 @@ from gridflex.store.queries.listing import Page
 router = APIRouter(prefix="/api/v3_0/accounts", tags=["accounts"])
 
 
-@router.get("", summary="List all accounts accessible to the current user.")
+@router.get(
+    "",
+    summary="List all accounts accessible to the current user.",
+    responses=error_responses(401, 422),
+)
 def read_accounts(user: CurrentUser, session: SessionDep, query: ListQueryDep) -> Any:
     return list_answer(accounts.list_accounts(session, user, query), query, account_public)
 
 
-@router.get("/{id}", summary="Fetch a given account.")
+@router.get("/{id}", summary="Fetch a given account.", responses=error_responses(401, 403, 404))
 def read_account(account: ReadableAccount) -> dict[str, Any]:
     return account_public(account)
 
 
-@router.patch("/{id}", summary="Update an account.")
+@router.patch(
+    "/{id}", summary="Update an account.", responses=error_responses(401, 403, 404, 413, 422)
+)
 def update_account(
     account: ReadableAccount, body: AccountUpdate, user: CurrentUser, session: SessionDep
 ) -> dict[str, Any]:
@@ -35,7 +42,11 @@ def update_account(
     return account_public(account)
 
 
-@router.get("/{id}/auditlog", summary="Get the history of actions for a specific account.")
+@router.get(
+    "/{id}/auditlog",
+    summary="Get the history of actions for a specific account.",
+    responses=error_responses(401, 403, 404),
+)
 def read_account_auditlog(
     account: ReadableAccount, user: CurrentUser, session: SessionDep
 ) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from gridflex import permissions
 from gridflex.api.deps import CurrentUser, ReadableUser, SessionDep
+from gridflex.api.errors import error_responses
 from gridflex.api.listing import ListQueryDep, list_answer, paged
 from gridflex.api.responses import JSON
 from gridflex.api.schemas.entities import UserCreate, UserUpdate, audit_public, user_public
@@ -16,7 +17,7 @@ from gridflex.services import audit, users
 router = APIRouter(prefix="/api/v3_0/users", tags=["users"])
 
 
-@router.get("", summary="List users.")
+@router.get("", summary="List users.", responses=error_responses(401, 403, 404, 422))
 def read_users(
     user: CurrentUser,
     session: SessionDep,
@@ -30,19 +31,24 @@ def read_users(
     return list_answer(listed, query, lambda u: user_public(u, with_account=True))
 
 
-@router.post("", status_code=201, summary="Create new user")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create new user",
+    responses=error_responses(401, 403, 413, 422),
+)
 def create_user(body: UserCreate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     permissions.require(permissions.can_manage_users_of(user, body.account_id))
     new = users.create_user(session, **body.model_dump(), actor=user)
     return {"data": [user_public(new)], **user_public(new)}
 
 
-@router.get("/{id}", summary="Fetch a user")
+@router.get("/{id}", summary="Fetch a user", responses=error_responses(401, 403, 404))
 def read_user(other: ReadableUser) -> dict[str, Any]:
     return {"data": user_public(other), **user_public(other)}
 
 
-@router.patch("/{id}", summary="Update a user.")
+@router.patch("/{id}", summary="Update a user.", responses=error_responses(401, 403, 404, 413, 422))
 def update_user(
     other: ReadableUser, body: UserUpdate, user: CurrentUser, session: SessionDep
 ) -> dict[str, Any]:
@@ -50,7 +56,11 @@ def update_user(
     return {"data": [user_public(other)], **user_public(other)}
 
 
-@router.get("/{id}/auditlog", summary="Get history of user actions.")
+@router.get(
+    "/{id}/auditlog",
+    summary="Get history of user actions.",
+    responses=error_responses(401, 403, 404, 422),
+)
 def read_user_auditlog(
     other: ReadableUser, user: CurrentUser, session: SessionDep, query: ListQueryDep
 ) -> Any:
@@ -63,7 +73,9 @@ def read_user_auditlog(
     return list_answer(audit.entries(session, page, user_id=other.id), page, audit_public)
 
 
-@router.patch("/{id}/password-reset", summary="Password reset")
+@router.patch(
+    "/{id}/password-reset", summary="Password reset", responses=error_responses(401, 403, 404)
+)
 def reset_user_password(other: ReadableUser, user: CurrentUser, session: SessionDep) -> JSON:
     """Set a random password and invalidate every token of the user."""
     users.reset_password(session, other, actor=user)
