@@ -22,6 +22,7 @@ import json
 import math
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -35,7 +36,7 @@ _dummy: tuple[PasswordHasher, str] | None = None
 # zxcvbn scores 0-4; 3 is "safely unguessable: moderate protection from an offline
 # slow-hash attack" (about 10^8 guesses and more).
 MIN_PASSWORD_SCORE = 3
-MAX_PASSWORD_LENGTH = 256  # argon2 hashes any length; a cap keeps a login request cheap
+MAX_PASSWORD_LENGTH = 256  # longer than any passphrase; bounds what is hashed and stored
 _ZXCVBN_MAX_LENGTH = 72  # zxcvbn's own limit (its cost grows fast with length)
 
 
@@ -59,7 +60,7 @@ def _dummy_hash() -> str:
     return _dummy[1]
 
 
-def check_password_strength(password: str, *, user_inputs: list[str] = ()) -> None:  # type: ignore[assignment]
+def check_password_strength(password: str, *, user_inputs: Sequence[str] = ()) -> None:
     """Refuse a guessable password (422 naming ``password``) with zxcvbn's advice.
 
     ``user_inputs`` are words a guesser would try first for this user (email,

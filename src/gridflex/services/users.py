@@ -193,7 +193,7 @@ def login(
     """
     now = now or utcnow()
     email = email.strip().lower()
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # the counters are written in their own transactions
     login_throttle.check(engine, settings, email, address, now)
     user = session.scalar(sa.select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password) or user is None:

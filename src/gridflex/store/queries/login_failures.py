@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from gridflex.store.models import LoginFailure
 
-_table = LoginFailure.__table__
+_table = cast(sa.Table, LoginFailure.__table__)
 
 
 def latest_lock(conn: Connection, keys: Iterable[str], now: datetime) -> datetime | None:
