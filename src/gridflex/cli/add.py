@@ -43,7 +43,13 @@ def add_account(
 @app.command("user")
 def add_user(
     email: str = typer.Option(..., "--email"),
-    password: str = typer.Option(..., "--password", prompt=True, hide_input=True),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        help="refused when easy to guess (zxcvbn strength below 3 of 4)",
+    ),
     account: int = typer.Option(..., "--account", help="account id"),
     roles: str = typer.Option("", "--roles", help="comma-separated, e.g. admin,account-admin"),
     username: str | None = typer.Option(None, "--username"),
