@@ -79,7 +79,7 @@ def setup(url: str, n_sensors: int) -> tuple[str, list[int]]:
             ).id
             for i in range(n_sensors)
         ]
-        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=24 * 3600)
+        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=6 * 3600)
     return token, ids
 
 

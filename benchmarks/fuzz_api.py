@@ -116,33 +116,27 @@ def run(base: str, token: str, max_examples: int, report_dir: Path) -> list[dict
 
 
 def failures_in(report: Path) -> list[dict]:
+    """Failed checks of the run's scenarios: ``{"check", "operation", "status", "message"}``."""
     found = []
     for line in report.read_text().splitlines():
-        event = json.loads(line)
-        for failure in _walk_failures(event):
-            found.append(failure)
+        scenario = json.loads(line).get("ScenarioFinished")
+        if not scenario:
+            continue
+        recorder = scenario["recorder"]
+        for case_id, checks in recorder.get("checks", {}).items():
+            for check in checks:
+                if check.get("status") != "failure":
+                    continue
+                response = (recorder.get("interactions", {}).get(case_id) or {}).get("response")
+                found.append(
+                    {
+                        "check": check["name"],
+                        "operation": recorder.get("label", "?"),
+                        "status": (response or {}).get("status_code"),
+                        "message": str(check.get("failure_info") or "")[:300],
+                    }
+                )
     return found
-
-
-def _walk_failures(node: object) -> list[dict]:
-    """Failure records (``{"name", "title", "operation", "status"}``) anywhere in an event."""
-    out: list[dict] = []
-    if isinstance(node, dict):
-        if node.get("status") == "FAILURE" and "name" in node and "response" in node:
-            out.append(
-                {
-                    "check": node["name"],
-                    "operation": node.get("operation") or node.get("label", "?"),
-                    "status": (node.get("response") or {}).get("status_code"),
-                    "title": (node.get("failure_info") or {}).get("failure", {}).get("title", ""),
-                }
-            )
-        for value in node.values():
-            out.extend(_walk_failures(value))
-    elif isinstance(node, list):
-        for value in node:
-            out.extend(_walk_failures(value))
-    return out
 
 
 def fuzz(url: str, label: str, roles: list[str], max_examples: int) -> int:

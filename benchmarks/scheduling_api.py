@@ -105,7 +105,7 @@ def setup(url: str) -> tuple[str, int, int]:
             duration=quarter * STEPS,
             unit="EUR/MWh",
         )
-        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=24 * 3600)
+        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=6 * 3600)
         return token, power.id, price.id
 
 

@@ -58,10 +58,31 @@ class Settings(BaseSettings):
     heatmap_max_import_bytes: int = 64 * 1024 * 1024
     heatmap_max_zip_members: int = 64
 
+    # Failed logins allowed per account (email) and per client address before the login is
+    # locked (1 minute, doubling per further failure, at most the window); "" turns one off.
+    login_throttle: str = "10 per 15 minutes"
+    login_throttle_per_address: str = "30 per 15 minutes"
+
     @field_validator("redis_url", "map_tile_url", "ui_vendor_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return value or None
+
+    @field_validator("login_throttle", "login_throttle_per_address")
+    @classmethod
+    def _readable_limit(cls, value: str) -> str:
+        from gridflex.jobs.service import parse_rate_limit  # jobs imports config: not at the top
+
+        if value.strip():
+            parse_rate_limit(value)
+        return value.strip()
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("GRIDFLEX_MAP_TILE_URL must start with https:// (or http://).")
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

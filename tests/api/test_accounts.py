@@ -235,3 +235,73 @@ def test_account_audit_log_is_for_admins_and_account_admins(client, world):
         client.get(f"/api/v3_0/accounts/{account}/auditlog", headers=reader.headers).status_code
         == 200
     )
+
+
+def _limit_to_germany(client, account: int, admin_headers: dict[str, str]) -> None:
+    limits = {"carbon_api": {"zones": ["DE"], "routes": ["carbon-intensity/latest"]}}
+    res = client.patch(
+        f"/api/v3_0/accounts/{account}",
+        json={"attributes": {"plan": "basic", **limits}},
+        headers=admin_headers,
+    )
+    assert res.status_code == 200, res.text
+    assert res.json()["attributes"]["carbon_api"] == limits["carbon_api"]
+
+
+def test_account_admin_cannot_lift_the_account_s_carbon_api_limits(client, world):
+    account = world.account()
+    admin = world.user(world.account(), roles=["admin"])
+    account_admin = world.user(account, roles=["account-admin"])
+    _limit_to_germany(client, account, admin.headers)
+    url = f"/api/v3_0/accounts/{account}"
+    # Dropping the key keeps it: the caller's attributes are merged with the platform's.
+    res = client.patch(url, json={"attributes": {}}, headers=account_admin.headers)
+    assert res.status_code == 200, res.text
+    assert set(res.json()["attributes"]) == {"carbon_api"}
+    # Changing it is refused, naming the key, and nothing of the request is stored.
+    res = client.patch(
+        url,
+        json={"name": "Renamed", "attributes": {"carbon_api": {"zones": "*", "routes": "*"}}},
+        headers=account_admin.headers,
+    )
+    assert res.status_code == 403
+    assert "carbon_api" in res.json()["message"]
+    stored = client.get(url, headers=account_admin.headers).json()
+    assert stored["name"] != "Renamed"
+    assert stored["attributes"]["carbon_api"]["zones"] == ["DE"]
+    # The limits still hold where they are used: the account's tokens see one zone.
+    token = {"auth-token": account_admin.headers["Authorization"]}
+    assert set(client.get("/v3/zones", headers=token).json()) == {"DE"}
+
+
+def test_account_admin_edits_other_attributes_around_the_platform_s(client, world):
+    account = world.account()
+    admin = world.user(world.account(), roles=["admin"])
+    account_admin = world.user(account, roles=["account-admin"])
+    _limit_to_germany(client, account, admin.headers)
+    url = f"/api/v3_0/accounts/{account}"
+    current = client.get(url, headers=account_admin.headers).json()["attributes"]
+    # A client that reads the attributes, changes its own key and sends them all back is fine.
+    res = client.patch(
+        url, json={"attributes": {**current, "plan": "pro"}}, headers=account_admin.headers
+    )
+    assert res.status_code == 200, res.text
+    assert res.json()["attributes"] == {**current, "plan": "pro"}
+
+
+def test_admins_set_change_and_clear_carbon_api_limits(client, world):
+    account = world.account()
+    admin = world.user(world.account(), roles=["admin"])
+    _limit_to_germany(client, account, admin.headers)
+    url = f"/api/v3_0/accounts/{account}"
+    wider = {"carbon_api": {"zones": ["DE", "FR"], "routes": "*"}}
+    res = client.patch(url, json={"attributes": wider}, headers=admin.headers)
+    assert res.status_code == 200 and res.json()["attributes"] == wider
+    res = client.patch(
+        url,
+        json={"attributes": {"carbon_api": {"routes": ["no/such-route"]}}},
+        headers=admin.headers,
+    )
+    assert res.status_code == 422 and "attributes" in res.json()["message"]["json"]
+    res = client.patch(url, json={"attributes": {}}, headers=admin.headers)
+    assert res.status_code == 200 and res.json()["attributes"] == {}

@@ -46,3 +46,22 @@ def test_the_core_routes_are_all_in_the_example_table(client):
         and (method, path) not in EXAMPLES
     ]
     assert undocumented == []
+
+
+def test_every_operation_declares_its_error_statuses_in_its_dialect(client):
+    """Schema-driven clients and fuzzers rely on the document: each operation lists the error
+    statuses it may answer, with the error shape of its API (platform, v1_1 or carbon)."""
+    document = client.get("/api/v3_0/openapi.json").json()
+    shapes = {"/v3/": "CarbonErrorAnswer", "/api/v1_1": "V1ErrorAnswer"}
+    for path, operations in document["paths"].items():
+        expected = next(
+            (name for prefix, name in shapes.items() if path.startswith(prefix)), "ErrorAnswer"
+        )
+        for method, operation in operations.items():
+            codes = {"400", "401", "403", "404", "422", "503"}
+            if method in ("post", "put", "patch"):
+                codes |= {"409", "413", "429"}
+            assert codes <= set(operation["responses"]), (method, path)
+            schema = operation["responses"]["422"]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": f"#/components/schemas/{expected}"}, (method, path)
+            assert "Retry-After" in operation["responses"]["503"]["headers"]

@@ -106,7 +106,7 @@ def test_account_admin_creates_a_user_who_can_log_in(client, world):
         "email": "New.User@Example.org",
         "username": "New User",
         "account_id": account,
-        "password": "long enough",
+        "password": "tulip harbour lantern",
     }
     res = client.post("/api/v3_0/users", json=body, headers=account_admin.headers)
     assert res.status_code == 201
@@ -120,7 +120,8 @@ def test_account_admin_creates_a_user_who_can_log_in(client, world):
     assert created["active"] is True
     assert created["timezone"] == "Europe/Amsterdam"
     login = client.post(
-        "/api/requestAuthToken", json={"email": "new.user@example.org", "password": "long enough"}
+        "/api/requestAuthToken",
+        json={"email": "new.user@example.org", "password": "tulip harbour lantern"},
     )
     assert login.status_code == 200
     assert login.json()["user_id"] == created["id"]

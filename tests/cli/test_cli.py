@@ -44,7 +44,7 @@ def test_add_show_and_delete_entities(run, db):
         "--email",
         "me@acme.example",
         "--password",
-        "long enough",
+        "tulip harbour lantern",
         "--account",
         "1",
         "--roles",

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Response
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -17,7 +16,14 @@ from fastapi.staticfiles import StaticFiles
 from gridflex import __version__, ui
 from gridflex.api import charts, errors, metrics
 from gridflex.api.examples import add_examples
-from gridflex.api.middleware import AnswerEveryError, ApiHeaders, BodySizeLimit, RequestContext
+from gridflex.api.middleware import (
+    AnswerEveryError,
+    ApiHeaders,
+    BodySizeLimit,
+    RequestContext,
+    SecurityHeaders,
+    content_security_policy,
+)
 from gridflex.api.responses import JSON
 from gridflex.api.routers import (
     accounts,
@@ -38,6 +44,7 @@ from gridflex.config import Settings, get_settings
 from gridflex.jobs import Reaper, recover_embedded
 from gridflex.jobs.backends import EmbeddedBackend, get_backend
 from gridflex.store.base import session_scope
+from gridflex.timing import utcnow
 
 API_VERSIONS = ["v3_0", "v1_1"]
 logger = logging.getLogger("gridflex.api")
@@ -75,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.api_versions = list(API_VERSIONS)
+    app.state.clock = utcnow  # the login throttle's clock; tests replace it
     errors.install(app)
     # carbon first: its /v3 paths overlap no other, and its latest route is the hot path of the
     # whole API (routes are matched in order, so the others pay only its few failed checks).
@@ -94,14 +102,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         schedules,
     ):
         app.include_router(module.router)
-    # Outermost last: request ids around everything; version and content-type headers around
-    # every answer, error answers included; then the last resort for exceptions.
+    # Outermost last: request ids around everything; security, version and content-type
+    # headers around every answer, error answers (413, 500) included; then the last resort
+    # for exceptions.
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
     app.add_middleware(AnswerEveryError)
     app.add_middleware(
         ApiHeaders, flexmeasures_version=settings.flexmeasures_version, gridflex_version=__version__
+    )
+    app.add_middleware(
+        SecurityHeaders,
+        csp=content_security_policy(settings.map_tile_url),
+        no_store_paths=["/api/requestAuthToken", "/ui/login"],
     )
     app.add_middleware(RequestContext)
     if settings.metrics:
@@ -128,15 +142,46 @@ def _openapi(app: FastAPI) -> dict:
 
 
 def _serve_chart_script(app: FastAPI) -> None:
-    """The script chart pages load (Vega, Vega-Lite, vega-embed), built once per process."""
+    """What chart pages load: the Vega bundle (built once per process), their script and style."""
+    day = {"Cache-Control": f"public, max-age={24 * 3600}"}
 
     @app.get("/ui/vega-embed.js", include_in_schema=False)
     def vega_embed() -> Response:
-        return Response(
-            charts.vega_bundle(),
-            media_type="text/javascript",
-            headers={"Cache-Control": f"public, max-age={24 * 3600}"},
-        )
+        return Response(charts.vega_bundle(), media_type="text/javascript", headers=day)
+
+    @app.get("/ui/chart-page.js", include_in_schema=False)
+    def chart_page_script() -> Response:
+        return Response(charts.CHART_PAGE_JS, media_type="text/javascript", headers=day)
+
+    @app.get("/ui/chart-page.css", include_in_schema=False)
+    def chart_page_style() -> Response:
+        return Response(charts.CHART_PAGE_CSS, media_type="text/css", headers=day)
+
+
+# Swagger UI's start-up, served as a script file: the Content-Security-Policy runs no inline code.
+SWAGGER_INIT_JS = """"use strict";
+window.ui = SwaggerUIBundle({
+  url: "/api/v3_0/openapi.json",
+  dom_id: "#swagger-ui",
+  layout: "BaseLayout",
+  deepLinking: true,
+  showExtensions: true,
+  showCommonExtensions: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
+});
+"""
+
+SWAGGER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>gridflex API</title>
+<link rel="stylesheet" href="/api/v3_0/docs/static/swagger-ui.css">
+<link rel="icon" href="/api/v3_0/docs/static/favicon-32x32.png">
+</head><body><div id="swagger-ui"></div>
+<script src="/api/v3_0/docs/static/swagger-ui-bundle.js"></script>
+<script src="/api/v3_0/docs/swagger-init.js"></script>
+</body></html>"""
 
 
 def _serve_docs(app: FastAPI) -> None:
@@ -146,10 +191,8 @@ def _serve_docs(app: FastAPI) -> None:
 
     @app.get("/api/v3_0/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/v3_0/openapi.json",
-            title="gridflex API",
-            swagger_js_url="/api/v3_0/docs/static/swagger-ui-bundle.js",
-            swagger_css_url="/api/v3_0/docs/static/swagger-ui.css",
-            swagger_favicon_url="/api/v3_0/docs/static/favicon-32x32.png",
-        )
+        return HTMLResponse(SWAGGER_PAGE)
+
+    @app.get("/api/v3_0/docs/swagger-init.js", include_in_schema=False)
+    def swagger_init() -> Response:
+        return Response(SWAGGER_INIT_JS, media_type="text/javascript")

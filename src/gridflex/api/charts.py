@@ -117,16 +117,49 @@ def _tooltip() -> list[dict[str, Any]]:
 
 
 def chart_page(title: str, spec: dict[str, Any]) -> str:
-    """A self-contained page that renders ``spec`` with the bundled vega-embed."""
-    spec_json = orjson.dumps(spec).decode().replace("</", "<\\/")
+    """A self-contained page that renders ``spec`` with the bundled vega-embed.
+
+    No inline code (the Content-Security-Policy allows scripts and styles from the
+    server only): the spec travels as a JSON data block, which browsers never run,
+    and ``/ui/chart-page.js`` draws it.
+    """
+    # "<" escaped: the spec's strings cannot close the data block or open a comment.
+    spec_json = orjson.dumps(spec).decode().replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:1.5rem}}#chart{{width:100%}}</style>
-<script src="/ui/vega-embed.js"></script></head>
+<link rel="stylesheet" href="/ui/chart-page.css">
+<script src="/ui/vega-embed.js"></script><script src="/ui/chart-page.js" defer></script></head>
 <body><h1>{html.escape(title)}</h1><div id="chart"></div>
-<script>vegaEmbed("#chart", {spec_json}, {{"actions": false}}).catch(function (e) {{
-  document.getElementById("chart").textContent = "The chart could not be drawn: " + e;
-}});</script></body></html>"""
+<script type="application/json" id="chart-spec">{spec_json}</script></body></html>"""
+
+
+# Vega compiles expressions with ``new Function`` unless told to interpret them (``ast``),
+# and vega-embed and its tooltips add <style> elements unless their default styles are off:
+# both would break under a policy without 'unsafe-eval' and inline styles.
+CHART_PAGE_JS = """"use strict";
+(function () {
+  var target = document.getElementById("chart");
+  var spec = JSON.parse(document.getElementById("chart-spec").textContent);
+  var options = {
+    actions: false, ast: true, defaultStyle: false, tooltip: { disableDefaultStyle: true }
+  };
+  vegaEmbed(target, spec, options).catch(function (error) {
+    target.textContent = "The chart could not be drawn: " + error;
+  });
+})();
+"""
+
+CHART_PAGE_CSS = """body { font-family: system-ui, sans-serif; margin: 1.5rem; }
+#chart { width: 100%; }
+#vg-tooltip-element {
+  position: fixed; z-index: 1000; visibility: hidden; pointer-events: none;
+  padding: 6px 8px; border: 1px solid #ccc; border-radius: 4px;
+  background: #fff; color: #000; font: 12px system-ui, sans-serif;
+}
+#vg-tooltip-element.visible { visibility: visible; }
+#vg-tooltip-element table { border-spacing: 0; }
+#vg-tooltip-element td.key { color: #666; padding-right: 6px; text-align: right; }
+"""
 
 
 @lru_cache(maxsize=1)

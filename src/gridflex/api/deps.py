@@ -55,7 +55,9 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Use
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)
     from gridflex.services.users import find_user
 
-    claims = read_token(token, secret_key=settings.secret_key)
+    claims = read_token(
+        token, secret_key=settings.secret_key, max_age_s=settings.token_max_age.total_seconds()
+    )
     user = find_user(session, claims.user_id)
     if user is None or not user.active or user.token_key != claims.token_key:
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)

@@ -50,6 +50,7 @@ ERROR_TABLE: dict[type[errors.GridflexError], tuple[tuple[int, str], ...]] = {
 
 logger = logging.getLogger("gridflex.api")
 
+
 UNAUTHORIZED_MESSAGE = "You could not be properly authenticated for this content or functionality."
 INTERNAL_ERROR = {
     "message": "Internal server error; it has been logged.",

@@ -1,5 +1,5 @@
-"""ASGI middleware: request ids, access lines and metrics; every exception answered; version
-headers and JSON content types; the body size limit."""
+"""ASGI middleware: request ids, access lines and metrics; every exception answered; security,
+version and JSON content-type headers; the body size limit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -191,3 +193,61 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+def content_security_policy(map_tile_url: str | None = None) -> str:
+    """The policy of every page: our own scripts, styles and data only, no inline code.
+
+    Images may also be ``data:`` URLs (Swagger UI's icons) and come from the map tile
+    server's origin when one is configured.
+    """
+    images = "'self' data:"
+    if map_tile_url:
+        parts = urlsplit(map_tile_url.replace("{s}", "*"))  # Leaflet's subdomain placeholder
+        images += f" {parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src {images}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+class SecurityHeaders:
+    """Adds browser protections to every answer (a route may set its own policy instead).
+
+    ``nosniff`` (a JSON answer is never run as a script), no framing (clickjacking),
+    the Content-Security-Policy above, no Referer to other sites, HSTS on HTTPS, and
+    ``Cache-Control: no-store`` on the ``no_store_paths`` (answers carrying tokens).
+    """
+
+    def __init__(self, app: ASGIApp, *, csp: str, no_store_paths: Iterable[str] = ()) -> None:
+        self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"content-security-policy", csp.encode()),
+            (b"referrer-policy", b"no-referrer"),
+        ]
+        self.no_store_paths = frozenset(no_store_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = list(self.headers)
+        if scope.get("scheme") == "https":  # as seen by the server: set by a trusted proxy
+            extra.append((b"strict-transport-security", b"max-age=31536000"))
+        no_store = scope.get("path", "") in self.no_store_paths
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in extra if name not in names]
+                if no_store:
+                    headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+                    headers += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -43,7 +43,13 @@ def add_account(
 @app.command("user")
 def add_user(
     email: str = typer.Option(..., "--email"),
-    password: str = typer.Option(..., "--password", prompt=True, hide_input=True),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        help="refused when easy to guess (zxcvbn strength below 3 of 4)",
+    ),
     account: int = typer.Option(..., "--account", help="account id"),
     roles: str = typer.Option("", "--roles", help="comma-separated, e.g. admin,account-admin"),
     username: str | None = typer.Option(None, "--username"),
@@ -51,9 +57,7 @@ def add_user(
 ) -> None:
     from gridflex.services import users
 
-    with session() as db:
-        if len(password) < 8:
-            raise ValidationError("A password needs at least 8 characters.", field="password")
+    with session() as db:  # the password's strength is checked by create_user
         user = users.create_user(
             db,
             email=email,

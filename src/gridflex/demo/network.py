@@ -25,7 +25,7 @@ from gridflex.services import heatmap as service
 from gridflex.store.models import Account, Asset
 
 ACCOUNT = "Demo Network Operator"
-DSO_EMAIL, DSO_PASSWORD = "dso@gridflex.example", "gridflex-dso"
+DSO_EMAIL, DSO_PASSWORD = "dso@gridflex.example", "gridflex-dso-wire"
 TIMEZONE = "Europe/London"
 STEP = timedelta(minutes=30)
 CENTRE = (51.75, -1.25)  # Oxfordshire

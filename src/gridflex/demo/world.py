@@ -18,7 +18,7 @@ from gridflex.services import accounts, assets, beliefs, sensors, sources, users
 from gridflex.store.models import Account, Sensor, User
 
 ACCOUNT = "Demo Account"
-USER_EMAIL, USER_PASSWORD = "demo@gridflex.example", "gridflex-demo"
+USER_EMAIL, USER_PASSWORD = "demo@gridflex.example", "gridflex-demo-meadow"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@gridflex.example", "gridflex-admin"
 TIMEZONE = "Europe/Amsterdam"
 LAT, LON = 52.374, 4.88969

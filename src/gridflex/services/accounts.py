@@ -1,4 +1,22 @@
-"""Accounts: create and update (used by the API and the CLI alike; the caller commits)."""
+"""Accounts: create and update (used by the API and the CLI alike; the caller commits).
+
+Platform-owned attributes
+-------------------------
+Some keys of ``account.attributes`` are set by the platform's operators, not by the
+account: ``carbon_api`` holds the account's carbon-API limits (zones and routes, read
+by ``services/carbon/access.py``). An account-admin may edit the account's other
+attributes, so a PATCH of ``attributes`` by anyone but an admin
+
+- keeps the platform-owned keys as they are when the body leaves them out (their
+  attributes are merged in, not dropped: a client that never heard of them cannot
+  lift its limits by accident or on purpose), and
+- is refused (403, naming the key) when it sets one to another value.
+
+We keep the limits in ``attributes`` (rather than moving them to a column) because the
+carbon routes, the ``gridflex carbon access`` command and existing deployments already
+read and write them there; one guard here covers every way an account is updated.
+Admins set them with a PATCH (validated) or with ``gridflex carbon access``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex import permissions
-from gridflex.errors import NotFoundError, ValidationError
+from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import audit
 from gridflex.store.models import Account, AccountRole, User
 from gridflex.store.queries import accounts as q
@@ -53,9 +71,15 @@ def create_account(
     return account
 
 
+# Keys of account.attributes that only admins set (see the module docstring).
+PLATFORM_OWNED_ATTRIBUTES = frozenset({"carbon_api"})
+
+
 def update_account(
     session: Session, account: Account, changes: dict[str, Any], *, actor: User
 ) -> Account:
+    if "attributes" in changes:
+        changes["attributes"] = _attributes_after(account, changes["attributes"], actor)
     if "id" in changes:
         raise ValidationError("The id of an account cannot be updated.", field="id")
     if "consultancy_account_id" in changes:
@@ -86,6 +110,28 @@ def update_account(
                 account_id=account.id,
             )
     return account
+
+
+def _attributes_after(account: Account, new: dict[str, Any], actor: User) -> dict[str, Any]:
+    """The attributes a PATCH leaves: platform-owned keys change only by an admin's hand."""
+    old = account.attributes or {}
+    if permissions.is_admin(actor):
+        if new.get("carbon_api"):
+            from gridflex.services.carbon.access import parse  # the carbon package is heavy
+
+            try:
+                parse(new["carbon_api"])
+            except ValidationError as exc:
+                raise ValidationError(exc.message, field="attributes") from None
+        return new
+    for key in sorted(PLATFORM_OWNED_ATTRIBUTES & new.keys()):
+        if new[key] != old.get(key):
+            raise PermissionDeniedError(
+                f"Only admins can change attributes[{key!r}]: it is set by the platform "
+                "(leave it out to keep it as it is)."
+            )
+    kept = {key: old[key] for key in PLATFORM_OWNED_ATTRIBUTES if key in old}
+    return {**{k: v for k, v in new.items() if k not in PLATFORM_OWNED_ATTRIBUTES}, **kept}
 
 
 def get_account(session: Session, account_id: int) -> Account:

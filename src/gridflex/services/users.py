@@ -1,7 +1,13 @@
-"""Users: create, update, password reset, token issuing (the caller commits)."""
+"""Users: create, update, passwords, login and token issuing (the caller commits).
+
+``login`` is the one way in for the API (``POST /api/requestAuthToken``) and the web
+UI alike, so both get the same throttling (``login_throttle``) and the same answer
+and cost for an unknown email as for a wrong password.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,12 +17,17 @@ from gridflex import permissions
 from gridflex.config import Settings
 from gridflex.errors import (
     AuthenticationError,
-    NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
-from gridflex.security import hash_password, issue_token, random_password, verify_password
-from gridflex.services import audit
+from gridflex.security import (
+    check_password_strength,
+    hash_password,
+    issue_token,
+    random_password,
+    verify_password,
+)
+from gridflex.services import audit, login_throttle
 from gridflex.store.base import INT32_MAX
 from gridflex.store.models import Account, Role, User
 from gridflex.store.models.users import new_token_key
@@ -59,6 +70,8 @@ def create_user(
     role_objects = roles_by_name_or_id(session, list(roles))
     if actor is not None:
         _check_grants(actor, {r.name for r in role_objects})
+    if password is not None:
+        check_password_strength(password, user_inputs=_guessable_words(email, username))
     user = User(
         email=email,
         username=username,
@@ -151,27 +164,48 @@ def reset_password(session: Session, user: User, *, actor: User) -> None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    if len(password) < 8:
-        raise ValidationError("A password needs at least 8 characters.", field="password")
+    """Change a user's password (strength checked) and invalidate their tokens."""
+    check_password_strength(password, user_inputs=_guessable_words(user.email, user.username))
     user.password_hash = hash_password(password)
     user.token_key = new_token_key()
 
 
-def find_user_by_email(session: Session, email: str) -> User:
-    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        raise NotFoundError(f"User with email '{email}' does not exist")
-    return user
+def _guessable_words(email: str, username: str | None) -> list[str]:
+    """What a guesser tries first for this user: the email, its parts, the user name."""
+    local, _, domain = email.strip().lower().partition("@")
+    parts = [*domain.split("."), *local.replace("-", ".").replace("_", ".").split(".")]
+    return [email, local, domain, *parts, username or ""]
 
 
-def login(session: Session, settings: Settings, email: str, password: str) -> tuple[User, str]:
-    """Check the password and issue a token (raises NotFound / Authentication errors)."""
-    user = find_user_by_email(session, email)
-    if not verify_password(user.password_hash, password):
-        raise AuthenticationError("User password does not match.")
-    if not user.active:
+LOGIN_REFUSED = "Wrong email or password."
+
+
+def login(
+    session: Session,
+    settings: Settings,
+    email: str,
+    password: str,
+    *,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> tuple[User, str]:
+    """Check the password and issue a token; ``address`` is the client's, ``now`` the clock.
+
+    Raises ``RateLimitError`` while throttled, else ``AuthenticationError`` with the
+    same message for an unknown email and a wrong password (after the same argon2 work).
+    """
+    now = now or utcnow()
+    email = email.strip().lower()
+    engine = session.get_bind().engine  # the counters are written in their own transactions
+    login_throttle.check(engine, settings, email, address, now)
+    user = session.scalar(sa.select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        login_throttle.record_failure(engine, settings, email, address, now)
+        raise AuthenticationError(LOGIN_REFUSED)
+    if not user.active:  # only said to whoever knows the password
         raise AuthenticationError("This user is inactive.")
-    user.last_login_at = utcnow()
+    login_throttle.record_success(engine, settings, email)
+    user.last_login_at = now
     token = issue_token(
         user.id,
         user.token_key,

@@ -21,7 +21,10 @@ from gridflex.store.queries.listing import Page
 router = APIRouter(prefix="/api/v3_0/accounts", tags=["accounts"])
 
 
-@router.get("", summary="List all accounts accessible to the current user.")
+@router.get(
+    "",
+    summary="List all accounts accessible to the current user.",
+)
 def read_accounts(user: CurrentUser, session: SessionDep, query: ListQueryDep) -> Any:
     return list_answer(accounts.list_accounts(session, user, query), query, account_public)
 

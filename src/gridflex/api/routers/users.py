@@ -29,7 +29,11 @@ def read_users(
     return list_answer(listed, query, lambda u: user_public(u, with_account=True))
 
 
-@router.post("", status_code=201, summary="Create new user")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create new user",
+)
 def create_user(body: UserCreate, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     new = users.create_user(session, **body.model_dump(), actor=user)
     return {"data": [user_public(new)], **user_public(new)}

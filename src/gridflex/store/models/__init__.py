@@ -6,6 +6,7 @@ from gridflex.store.models.audit import AuditLog
 from gridflex.store.models.beliefs import Belief
 from gridflex.store.models.heatmap import HeatmapDataset
 from gridflex.store.models.jobs import Job
+from gridflex.store.models.login_failures import LoginFailure
 from gridflex.store.models.sensors import Sensor
 from gridflex.store.models.sources import DataSource
 from gridflex.store.models.users import Role, User
@@ -20,6 +21,7 @@ __all__ = [
     "DataSource",
     "HeatmapDataset",
     "Job",
+    "LoginFailure",
     "Role",
     "Sensor",
     "User",
