@@ -17,6 +17,7 @@ from gridflex import permissions
 from gridflex.config import Settings
 from gridflex.errors import (
     AuthenticationError,
+    NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
