@@ -20,6 +20,8 @@ class Settings(BaseSettings):
 
     mode: Literal["production", "demo", "test"] = "production"
     database_url: str = "sqlite:///gridflex.db"
+    # A streaming replica of database_url (PostgreSQL) for read-only requests; see store.replica.
+    database_read_url: str | None = None
     secret_key: str = UNSAFE_SECRET_KEY
     token_max_age: timedelta = timedelta(hours=6)
     redis_url: str | None = None
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
     legacy_weather_max_distance_km: float = 10.0  # v1_1: nearest weather sensor must be this close
     heatmap_public: bool = True  # false: reading the heatmap needs a token
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "database_read_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return value or None
@@ -51,6 +53,11 @@ class Settings(BaseSettings):
                 "GRIDFLEX_SECRET_KEY is unset: set it to a long random string "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
                 "or run with GRIDFLEX_MODE=demo for a local trial."
+            )
+        if self.database_read_url and not self.database_url.startswith(("postgres", "postgresql")):
+            raise ValueError(
+                "GRIDFLEX_DATABASE_READ_URL (a streaming replica) needs a PostgreSQL "
+                "GRIDFLEX_DATABASE_URL."
             )
         if len(self.secret_key) < 16:
             raise ValueError("GRIDFLEX_SECRET_KEY must be at least 16 characters long.")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 import typer
+from rich.progress import Progress, TaskID
 
 from gridflex.cli.common import console, settings
-from gridflex.store import migrate
+from gridflex.store import migrate, partitioning
+from gridflex.store.base import get_engine
 
 app = typer.Typer(
-    help="Database schema: upgrade, downgrade, current revision.", no_args_is_help=True
+    help="Database schema: upgrade, downgrade, current revision; partition the belief table.",
+    no_args_is_help=True,
 )
 
 
@@ -32,3 +36,43 @@ def downgrade(revision: str = typer.Argument(..., help="target revision, e.g. ba
 def current() -> None:
     """Print the current schema revision."""
     console.print(migrate.current(settings().database_url) or "empty database")
+
+
+@app.command()
+def partition(
+    partitions: int = typer.Option(
+        partitioning.DEFAULT_PARTITIONS, "--partitions", min=2, help="number of hash partitions"
+    ),
+    undo: bool = typer.Option(False, "--undo", help="back to one unpartitioned table"),
+) -> None:
+    """PostgreSQL: rebuild the belief table hash-partitioned by sensor (or, with --undo, as
+    one plain table), showing progress. Writers wait while it runs; readers go on. Needs
+    free disk for a second copy of the table until it ends."""
+    url = settings().database_url
+    if url.startswith("sqlite"):
+        console.print("[red]Error:[/red] partitioning is for PostgreSQL; SQLite keeps one table.")
+        raise typer.Exit(1)
+    target = None if undo else partitions
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        current = partitioning.partition_count(conn)
+    if current == target:
+        console.print("The belief table already has that layout; nothing to do.")
+        return
+    with Progress(console=console, transient=False) as bar, engine.begin() as conn:
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            label = {"copy": "copying beliefs", "keys": "building keys"}[step]
+            if step not in tasks:
+                tasks[step] = bar.add_task(label, total=total or 1)
+            bar.update(tasks[step], completed=done, total=max(total, done, 1))
+
+        partitioning.convert(conn, target, report)
+    console.print("Vacuuming (for index-only reads) ...")
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            sa.text("VACUUM (ANALYZE) belief")
+        )
+    layout = "one plain table" if target is None else f"{target} hash partitions by sensor"
+    console.print(f"The belief table is now [bold]{layout}[/bold].")

@@ -9,6 +9,7 @@ from gridflex.store.models.jobs import Job
 from gridflex.store.models.sensors import Sensor
 from gridflex.store.models.sources import DataSource
 from gridflex.store.models.users import Role, User
+from gridflex.store.models.write_marks import WriteMark
 
 __all__ = [
     "Account",
@@ -23,4 +24,5 @@ __all__ = [
     "Role",
     "Sensor",
     "User",
+    "WriteMark",
 ]
