@@ -83,7 +83,7 @@ def running_server(
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a busy machine imports the app slowly
         while True:
             try:
                 httpx.get(f"{base}/api/", timeout=5)

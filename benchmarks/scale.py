@@ -64,13 +64,16 @@ def plan(beliefs: int, n_sensors: int) -> tuple[int, int, int]:
 
 def make_entities(url: str, subs: int, others: int, post_sensors: int) -> dict:
     """The DSO registry with demand sensors, and a prosumer's sensors (and fresh ones for POSTs)."""
-    records, _ = registry_records(subs, np.random.default_rng(0))
+    records, peaks = registry_records(subs, np.random.default_rng(0))
     day = timedelta(days=1)
     with session_scope(url) as session:
         dso = accounts.create_account(session, name="Bench DSO", roles=["DSO"])
         heatmap_service.import_dataset(session, dso, parse_dataset(records)[0])
         demand = []
-        for asset in session.scalars(sa.select(Asset).where(Asset.account_id == dso.id)):
+        substations = sa.select(Asset).where(
+            Asset.account_id == dso.id, Asset.external_id.in_(peaks)
+        )
+        for asset in session.scalars(substations):
             spec = {"name": "demand", "unit": "MW", "event_resolution": day / 48}
             demand.append(
                 sensors.create_sensor(
@@ -95,7 +98,7 @@ def make_entities(url: str, subs: int, others: int, post_sensors: int) -> dict:
         source = get_or_create_source(session, name="bench", type="demo script").id
         token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=86_400)
         return {
-            "dso": dso.id, "demand": sorted(demand[:subs]), "others": made[:others],
+            "dso": dso.id, "demand": sorted(demand), "others": made[:others],
             "fresh": made[others:], "source": source, "token": token,
         }  # fmt: skip
 
@@ -222,8 +225,8 @@ def recompute(url: str, account_id: int, layout: str) -> float:
     times = []
     for i in range(3):
         request = heatmap_service.PublishRequest(
-            title=f"Bench {layout} {i}", valid_from=valid_from + timedelta(days=10 * i),
-            valid_to=valid_from + timedelta(days=10 * i + 9),
+            title=f"Bench {layout} {i}", valid_from=valid_from,
+            valid_to=valid_from + timedelta(days=90),
             identifier=f"bench-{layout.replace(' ', '-')}-{i}",
         )  # fmt: skip
         began = time.perf_counter()
