@@ -69,17 +69,17 @@ def make_entities(url: str, subs: int, others: int, post_sensors: int) -> dict:
     with session_scope(url) as session:
         dso = accounts.create_account(session, name="Bench DSO", roles=["DSO"])
         heatmap_service.import_dataset(session, dso, parse_dataset(records)[0])
-        demand = []
+        demand, peak = [], {}
         substations = sa.select(Asset).where(
             Asset.account_id == dso.id, Asset.external_id.in_(peaks)
         )
         for asset in session.scalars(substations):
             spec = {"name": "demand", "unit": "MW", "event_resolution": day / 48}
-            demand.append(
-                sensors.create_sensor(
-                    session, {**spec, "generic_asset_id": asset.id}, actor=None
-                ).id
+            made = sensors.create_sensor(
+                session, {**spec, "generic_asset_id": asset.id}, actor=None
             )
+            demand.append(made.id)
+            peak[made.id] = peaks[asset.external_id]
         owner = accounts.create_account(session, name="Bench prosumer", roles=["Prosumer"])
         user = users.create_user(
             session, email="bench@example.org", username="bench", account_id=owner.id,
@@ -98,7 +98,7 @@ def make_entities(url: str, subs: int, others: int, post_sensors: int) -> dict:
         source = get_or_create_source(session, name="bench", type="demo script").id
         token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=86_400)
         return {
-            "dso": dso.id, "demand": sorted(demand), "others": made[:others],
+            "dso": dso.id, "demand": sorted(demand), "peak": peak, "others": made[:others],
             "fresh": made[others:], "source": source, "token": token,
         }  # fmt: skip
 
@@ -116,6 +116,11 @@ def load(url: str, ents: dict, per_other: int) -> int:
         if len(starts):
             parts.append((ents["others"], starts, QUARTER_US))
         rows = np.concatenate([_rows(ids, s, step, ents["source"], rng) for ids, s, step in parts])
+        demand = len(ents["demand"]) * 48  # substations: their peak times a daily shape
+        hours = (rows["event_start_us"][:demand] // 3_600_000_000) % 24
+        scale = np.array([ents["peak"][s] for s in rows["sensor_id"][:demand]])
+        shape = 0.6 + 0.25 * np.sin(2 * np.pi * (hours - 11) / 24)
+        rows["event_value"][:demand] = np.round(scale * shape * rng.uniform(0.95, 1.05, demand), 4)
         with session_scope(url) as session:
             q.insert(session, rows)
         total += len(rows)
