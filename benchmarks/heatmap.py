@@ -13,8 +13,8 @@ half-hourly beliefs (17,520 each), then measures:
   median of later ones (target < 200 ms each).
 
 Run: ``.venv/bin/python benchmarks/heatmap.py [--substations 1000] [--repeats 3]
-[--postgres-url postgresql://postgres@127.0.0.1:5432/postgres] [--only sqlite|postgresql]
-[--sqlite3-module]`` (PostgreSQL is
+[--postgres-url postgresql://postgres@127.0.0.1:5432/postgres] [--only sqlite|postgresql]``
+(PostgreSQL is
 skipped when unreachable). SQLite runs in a temporary folder; PostgreSQL in a
 fresh database ``gridflex_heatmap_bench`` that is dropped afterwards.
 """
@@ -41,7 +41,6 @@ from gridflex.store import migrate
 from gridflex.store.base import get_engine, session_scope
 from gridflex.store.models import Account, Asset
 from gridflex.store.queries import beliefs as q
-from gridflex.store.queries import sqlite_scan
 
 PG_DATABASE = "gridflex_heatmap_bench"
 VALID_FROM = datetime(2025, 1, 1, tzinfo=UTC)
@@ -192,13 +191,7 @@ def main() -> None:
         help="an admin connection; '' skips PostgreSQL",
     )  # fmt: skip
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="run one database only")
-    parser.add_argument(
-        "--sqlite3-module", action="store_true",
-        help="read SQLite through the sqlite3 module, as without the C scanner (the 'before')",
-    )  # fmt: skip
     args = parser.parse_args()
-    if args.sqlite3_module:
-        sqlite_scan._VERSION = None
     print(f"{args.substations} substations x 1 year half-hourly; {os.cpu_count()} CPUs")
     results = {}
     if args.only != "postgresql":

@@ -6,8 +6,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
 fi
-# Reinstall when the project file or a C source changes (the install compiles the extension).
-stamp=".venv/.installed-$1-$(cat pyproject.toml setup.py src/gridflex/store/queries/*.c | sha1sum | cut -c1-12)"
+# Reinstall when the project file changes (dependencies, entry points).
+stamp=".venv/.installed-$1-$(sha1sum < pyproject.toml | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "Installing gridflex ($1) into .venv ..."
   if [ "$1" = dev ]; then .venv/bin/pip install --quiet -e '.[dev]'; else .venv/bin/pip install --quiet -e .; fi

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
 
     mode: Literal["production", "demo", "test"] = "production"
     database_url: str = "sqlite:///gridflex.db"
+    # A streaming replica of database_url (PostgreSQL) for read-only requests; see store.replica.
+    database_read_url: str | None = None
     secret_key: str = UNSAFE_SECRET_KEY
     token_max_age: timedelta = timedelta(hours=6)
     redis_url: str | None = None
@@ -63,7 +65,9 @@ class Settings(BaseSettings):
     login_throttle: str = "10 per 15 minutes"
     login_throttle_per_address: str = "30 per 15 minutes"
 
-    @field_validator("redis_url", "map_tile_url", "ui_vendor_dir", mode="before")
+    @field_validator(
+        "redis_url", "map_tile_url", "ui_vendor_dir", "database_read_url", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return value or None
@@ -91,6 +95,11 @@ class Settings(BaseSettings):
                 "GRIDFLEX_SECRET_KEY is unset: set it to a long random string "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
                 "or run with GRIDFLEX_MODE=demo for a local trial."
+            )
+        if self.database_read_url and not self.database_url.startswith(("postgres", "postgresql")):
+            raise ValueError(
+                "GRIDFLEX_DATABASE_READ_URL (a streaming replica) needs a PostgreSQL "
+                "GRIDFLEX_DATABASE_URL."
             )
         if len(self.secret_key) < 16:
             raise ValueError("GRIDFLEX_SECRET_KEY must be at least 16 characters long.")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
-
 import numpy as np
 import pytest
 
@@ -12,7 +9,6 @@ from gridflex.services.sources import get_or_create_source
 from gridflex.store import migrate
 from gridflex.store.base import session_scope
 from gridflex.store.queries import beliefs as q
-from gridflex.store.queries import sqlite_scan
 
 HOUR_US = 3_600_000_000
 START_US = 1_700_000_000 * 1_000_000 // HOUR_US * HOUR_US
@@ -61,20 +57,8 @@ def _expected(sensor_ids: list[int], start: int, end: int) -> dict[int, list[tup
     return out
 
 
-@pytest.fixture(params=["c-scanner", "sqlite3-module"])
-def sqlite_reader(request, monkeypatch):
-    """On SQLite, read through the C scanner or (as without a C compiler) the sqlite3 module."""
-    if request.param == "sqlite3-module":
-        monkeypatch.setattr(sqlite_scan, "_VERSION", None)
-    elif not sqlite_scan.available():
-        pytest.skip("the C scanner was not built (no C compiler at install time)")
-    return request.param
-
-
 @pytest.mark.parametrize("parallel_from", [1, 1_000_000], ids=["parallel", "serial"])
-def test_bulk_read_returns_every_belief_in_the_window(
-    filled, monkeypatch, parallel_from, sqlite_reader
-):
+def test_bulk_read_returns_every_belief_in_the_window(filled, monkeypatch, parallel_from):
     db, sensor_ids, _ = filled
     monkeypatch.setattr(q, "_PARALLEL_FROM", parallel_from)
     start, end = START_US + 2 * HOUR_US, START_US + 21 * HOUR_US
@@ -84,7 +68,7 @@ def test_bulk_read_returns_every_belief_in_the_window(
     assert 99_999 not in found  # a sensor without beliefs is left out
 
 
-def test_bulk_read_sees_what_its_own_session_has_not_committed(filled, monkeypatch, sqlite_reader):
+def test_bulk_read_sees_what_its_own_session_has_not_committed(filled, monkeypatch):
     db, sensor_ids, source = filled
     monkeypatch.setattr(q, "_PARALLEL_FROM", 1)
     with session_scope(db) as session:
@@ -97,7 +81,7 @@ def test_bulk_read_sees_what_its_own_session_has_not_committed(filled, monkeypat
     ]
 
 
-def test_bulk_read_returns_values_bit_for_bit(db, world, sqlite_reader):
+def test_bulk_read_returns_values_bit_for_bit(db, world):
     asset = world.asset(world.account())
     sensor_id = world.sensor(asset, name="extremes", resolution="PT1H")
     values = np.array([0.1 + 0.2, -2.5, 5e-324, 1.7976931348623157e308, -1 / 3, 1e-300, 12.3456])
@@ -107,33 +91,11 @@ def test_bulk_read_returns_values_bit_for_bit(db, world, sqlite_reader):
         rows["event_value"] = values
         q.insert(session, rows)
     with session_scope(db) as session:
-        if db.startswith("sqlite"):  # the path under test is the one taken, not a silent fallback
-            assert (sqlite_scan.readable_file(session) is not None) == (
-                sqlite_reader == "c-scanner"
-            )
         starts, found = q.values_by_sensor(session, [sensor_id], START_US, START_US + 9 * HOUR_US)[
             sensor_id
         ]
     order = np.argsort(starts)
     assert found[order].tobytes() == values.tobytes()  # bit for bit, not just close
-
-
-def test_c_scanner_is_built_where_a_compiler_is():
-    """CI builds gridflex with gcc: the fast SQLite path must be there, not silently missing."""
-    if not sqlite_scan.available() and os.environ.get("GRIDFLEX_TEST_REQUIRE_SERVICES") != "1":
-        pytest.skip("the C scanner was not built (no C compiler at install time)")
-    assert sqlite_scan.available()
-
-
-def test_c_scanner_reports_what_sqlite_refuses(tmp_path):
-    if not sqlite_scan.available():
-        pytest.skip("the C scanner was not built (no C compiler at install time)")
-    with pytest.raises(RuntimeError, match="cannot open|unable to open"):
-        sqlite_scan.scan(str(tmp_path / "missing.db"), "SELECT 1, 2.0", [1], 0, 1)
-    path = str(tmp_path / "empty.db")
-    sqlite3.connect(path).close()
-    with pytest.raises(RuntimeError, match="no such table: belief"):
-        sqlite_scan.scan(path, "SELECT event_start_us, event_value FROM belief", [1], 0, 1)
 
 
 def test_rebuilding_the_belief_table_keeps_every_belief(filled):

@@ -6,15 +6,18 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from gridflex.store import migrate
+from gridflex.store import migrate, partitioning
 from gridflex.store.base import Base, get_engine
 
 
 def _diff(url: str) -> list:
     with get_engine(url).connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
-        )
+        opts = {
+            "compare_type": True,
+            "render_as_batch": True,
+            "include_name": partitioning.include_name,
+        }
+        context = MigrationContext.configure(conn, opts=opts)
         return compare_metadata(context, Base.metadata)
 
 

@@ -18,6 +18,7 @@ from gridflex.api.errors import UNAUTHORIZED_MESSAGE
 from gridflex.config import Settings
 from gridflex.errors import AuthenticationError, NotFoundError, ValidationError
 from gridflex.security import read_token
+from gridflex.store import replica
 from gridflex.store.base import INT32_MAX, session_scope
 from gridflex.store.models import Account, Asset, Job, Sensor, User
 from gridflex.timing import utcnow
@@ -30,10 +31,38 @@ def get_app_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_session(settings: SettingsDep) -> Iterator[Session]:
-    """One session per request; it commits when the handler succeeds, else rolls back."""
-    with session_scope(settings.database_url) as session:
+def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
+    """One session per request; it commits when the handler succeeds, else rolls back.
+
+    With a read replica configured, read-only requests may run on it and write
+    requests leave their caller's write mark (see ``gridflex.store.replica``).
+    """
+    primary = settings.database_url
+    if not settings.database_read_url:
+        with session_scope(primary) as session:
+            yield session
+        return
+    user_id = _claimed_user_id(request, settings)
+    read_only = request.method in replica.READ_ONLY_METHODS
+    url = (
+        replica.url_for_read(primary, settings.database_read_url, user_id) if read_only else primary
+    )
+    wrote = False
+    with session_scope(url) as session:
+        session.info["replica"] = url != primary
         yield session
+        wrote = user_id is not None and url == primary and replica.has_written(session)
+    if wrote:
+        replica.note_write(primary, user_id)  # type: ignore[arg-type]
+
+
+def _claimed_user_id(request: Request, settings: Settings) -> int | None:
+    """The user id a valid token claims (no database: the user is checked by authentication)."""
+    token = token_from_headers(request)
+    try:
+        return read_token(token, secret_key=settings.secret_key).user_id if token else None
+    except AuthenticationError:
+        return None
 
 
 # "function" scope: commit before the answer is sent, so a client that reads right after a write sees it.
@@ -64,7 +93,11 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Use
     now = utcnow()
     # Record activity without writing on every request.
     if user.last_seen_at is None or now - user.last_seen_at > timedelta(minutes=5):
-        user.last_seen_at = now
+        if session.info.get("replica"):  # a replica is read-only: record it on the primary
+            with session_scope(settings.database_url) as primary:
+                primary.get_one(User, user.id).last_seen_at = now
+        else:
+            user.last_seen_at = now
     return user
 
 

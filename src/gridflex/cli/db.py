@@ -7,7 +7,8 @@ import typer
 from gridflex.cli.common import console, settings
 
 app = typer.Typer(
-    help="Database schema: upgrade, downgrade, current revision.", no_args_is_help=True
+    help="Database schema: upgrade, downgrade, current revision; partition the belief table.",
+    no_args_is_help=True,
 )
 
 
@@ -37,3 +38,37 @@ def current() -> None:
     from gridflex.store import migrate
 
     console.print(migrate.current(settings().database_url) or "empty database")
+
+
+@app.command()
+def partition(
+    partitions: int = typer.Option(16, "--partitions", min=2, help="number of hash partitions"),
+    undo: bool = typer.Option(False, "--undo", help="back to one unpartitioned table"),
+) -> None:
+    """PostgreSQL: rebuild the belief table hash-partitioned by sensor (or, with --undo, as
+    one plain table), showing progress. Writers wait while it runs; readers go on. Needs
+    free disk for a second copy of the table until it ends."""
+    from rich.progress import Progress, TaskID
+
+    from gridflex.store import partitioning
+
+    url = settings().database_url
+    if url.startswith("sqlite"):
+        console.print("[red]Error:[/red] partitioning is for PostgreSQL; SQLite keeps one table.")
+        raise typer.Exit(1)
+    target = None if undo else partitions
+    if partitioning.partition_count_of(url) == target:
+        console.print("The belief table already has that layout; nothing to do.")
+        return
+    with Progress(console=console, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            label = {"copy": "copying beliefs", "keys": "building keys"}[step]
+            if step not in tasks:
+                tasks[step] = bar.add_task(label, total=total or 1)
+            bar.update(tasks[step], completed=done, total=max(total, done, 1))
+
+        partitioning.convert_database(url, target, report)
+    layout = "one plain table" if target is None else f"{target} hash partitions by sensor"
+    console.print(f"The belief table is now [bold]{layout}[/bold].")

@@ -3,6 +3,13 @@
 One code path for both backends: SQLite (a file in WAL mode, the embedded
 default) and PostgreSQL (psycopg 3). The schema is only ever created by the
 Alembic migrations shipped in ``store/migrations``.
+
+A PostgreSQL URL may end in ``?pgbouncer=true``: the connection then goes through
+PgBouncer in transaction mode, where consecutive transactions of one client may
+run on different server connections. psycopg must then never prepare statements
+(they would live on one server connection only): ``prepare_threshold=None``.
+Everything else the store does is transaction-scoped (``SET LOCAL``), so it
+works unchanged behind PgBouncer.
 """
 
 from __future__ import annotations
@@ -84,6 +91,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
+PGBOUNCER_FLAG = "pgbouncer"
+
+
+def split_pgbouncer_flag(url: str) -> tuple[str, bool]:
+    """The URL without its ``pgbouncer=true|false`` query flag, and the flag."""
+    parsed = sa.engine.make_url(normalise_url(url))
+    flag = parsed.query.get(PGBOUNCER_FLAG)
+    if flag is None:
+        return normalise_url(url), False
+    if isinstance(flag, tuple) or flag.lower() not in ("true", "false", "1", "0"):
+        raise ValueError(f"{PGBOUNCER_FLAG}= in a database URL takes true or false, not {flag!r}")
+    rest = parsed.difference_update_query([PGBOUNCER_FLAG])
+    return rest.render_as_string(hide_password=False), flag.lower() in ("true", "1")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run while a writer writes; busy_timeout waits instead of failing
@@ -115,7 +137,7 @@ def engines() -> list[Engine]:
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     """One engine (and connection pool) per database URL per process."""
-    url = normalise_url(url)
+    url, behind_pgbouncer = split_pgbouncer_flag(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url,
@@ -125,7 +147,12 @@ def get_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = sa.create_engine(
-            url, pool_size=10, max_overflow=20, pool_pre_ping=True, json_deserializer=_json_loads
+            url,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+            json_deserializer=_json_loads,
+            connect_args={"prepare_threshold": None} if behind_pgbouncer else {},
         )
     _ENGINES.append(engine)
     return engine

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from gridflex.store import models  # noqa: F401  (registers every table on the metadata)
+from gridflex.store import (
+    models,  # noqa: F401  (registers every table on the metadata)
+    partitioning,
+)
 from gridflex.store.base import Base, get_engine
 
 config = context.config
@@ -20,6 +23,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,  # SQLite can only alter tables by copying them
             compare_type=True,
+            include_name=partitioning.include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -10,6 +10,7 @@ from gridflex.store.models.login_failures import LoginFailure
 from gridflex.store.models.sensors import Sensor
 from gridflex.store.models.sources import DataSource
 from gridflex.store.models.users import Role, User
+from gridflex.store.models.write_marks import WriteMark
 
 __all__ = [
     "Account",
@@ -25,4 +26,5 @@ __all__ = [
     "Role",
     "Sensor",
     "User",
+    "WriteMark",
 ]

@@ -1,50 +1,67 @@
-"""Moving many rows between the database and numpy without a Python object per value.
+"""Moving many rows between the database and numpy; every parameter is bound by the driver.
 
-PostgreSQL: ``COPY ... (FORMAT BINARY)`` both ways; every column we move is a
-fixed-width, non-null number, so a row is a fixed-size record that numpy reads
-and writes directly (big-endian, each field prefixed by its byte length).
-SQLite: plain tuples from the DB-API cursor, turned into a structured array in
-one ``np.fromiter`` call (the sqlite3 module has no bulk path).
+SQL is written once for both backends with ``:name`` placeholders (SQLAlchemy's
+``text()`` style); SQLAlchemy translates them into the driver's own style and the
+values travel separately, never formatted into the SQL.
 
-Parameters are only ever integers here and are formatted into the SQL by
-``inline`` (COPY takes no bind parameters).
+PostgreSQL (psycopg 3 with its C implementation, ``psycopg[binary]``):
+
+- reads run as ordinary statements with server-side parameters and a binary result;
+  psycopg's C loaders make each row a tuple and ``np.fromiter`` packs them. This is
+  faster than ``COPY (...) TO STDOUT`` both on the server and here (measured, 35,040
+  rows: 25-40 ms against 70 ms of client CPU), because COPY sends every row as its
+  own protocol message and takes no bind parameters;
+- writes are a binary ``COPY ... FROM STDIN`` whose rows psycopg formats itself
+  (``set_types`` + ``write_row``, its C formatter). Rows are streamed while they are
+  formatted, so the server inserts the first ones while later ones are made.
+
+SQLite: the sqlite3 module; ``executemany`` for writes, and rows turned into a
+structured array by ``np.fromiter`` (the module has no bulk path).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import sqlalchemy as sa
+from psycopg import sql as pgsql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-_TRAILER = b"\xff\xff"
-_PG_TYPES = {"i4": ">i4", "i8": ">i8", "f8": ">f8"}
+_PG_TYPES = {"i4": "int4", "i8": "int8", "f8": "float8"}
 
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def inline(sql: str, params: Mapping[str, int | float]) -> str:
-    """Format numeric parameters into ``sql`` (``:name`` placeholders)."""
-    for name in sorted(params, key=len, reverse=True):  # :start_us before :start
-        value = params[name]
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-            raise TypeError(f"only numbers are inlined, got {name}={value!r}")
-        sql = sql.replace(
-            f":{name}",
-            repr(int(value)) if isinstance(value, int | np.integer) else repr(float(value)),
-        )
-    return sql
+@lru_cache(maxsize=512)
+def _compiled(dialect: Dialect, sql: str) -> tuple[str, tuple[str, ...] | None]:
+    """``sql`` in the driver's parameter style, and the parameter order if it is positional."""
+    compiled = sa.text(sql).compile(dialect=dialect)
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), order
 
 
-def _wire_dtype(columns: Sequence[tuple[str, str]]) -> np.dtype:
-    fields: list[tuple[str, str]] = [("_n", ">i2")]
-    for i, (name, kind) in enumerate(columns):
-        fields += [(f"_len{i}", ">i4"), (name, _PG_TYPES[kind])]
-    return np.dtype(fields)
+def _execute(session: Session, sql: str, params: Mapping[str, Any]) -> Any:
+    """Run ``sql`` on the session's own DB-API connection (inside its transaction); a cursor."""
+    dialect = session.get_bind().dialect
+    text, order = _compiled(dialect, sql)
+    bound: Any = dict(params) if order is None else [params[name] for name in order]
+    driver = session.connection().connection.driver_connection
+    if is_postgres(session):
+        cursor = driver.cursor(binary=True)  # type: ignore[union-attr]
+    else:
+        cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(text, bound)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
 
 
 def fetch(
@@ -56,62 +73,43 @@ def fetch(
     """Run a SELECT whose columns are non-null numbers; return a structured array.
 
     ``columns`` names the selected columns in order with their kind: ``"i4"``,
-    ``"i8"`` or ``"f8"`` (the SQL must cast to exactly these types on PostgreSQL).
+    ``"i8"`` or ``"f8"``.
     """
-    native = np.dtype([(name, kind) for name, kind in columns])
-    if is_postgres(session):
-        raw = session.connection().connection.driver_connection
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY ({inline(sql, params)}) TO STDOUT (FORMAT BINARY)") as copy:
-                data = b"".join(bytes(chunk) for chunk in copy)
-        body = data[len(_SIGNATURE) : len(data) - len(_TRAILER)]
-        wire = np.frombuffer(body, dtype=_wire_dtype(columns))
-        out = np.empty(len(wire), dtype=native)
-        for name, _ in columns:
-            out[name] = wire[name]
-        return out
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _execute(session, sql, params)
     try:
-        rows = cursor.execute(sql, dict(params)).fetchall()
-    finally:
-        cursor.close()
-    return np.fromiter(rows, dtype=native, count=len(rows))
-
-
-def copy_in(session: Session, table: str, rows: np.ndarray, kinds: Mapping[str, str]) -> None:
-    """Bulk-insert a structured array (fields named like the table's columns)."""
-    names = list(rows.dtype.names or ())
-    if is_postgres(session):
-        wire = np.empty(len(rows), dtype=_wire_dtype([(name, kinds[name]) for name in names]))
-        wire["_n"] = len(names)
-        for i, name in enumerate(names):
-            wire[f"_len{i}"] = np.dtype(kinds[name]).itemsize
-            wire[name] = rows[name]
-        raw = session.connection().connection.driver_connection
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(
-                f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.write(_SIGNATURE + wire.tobytes() + _TRAILER)
-        return
-    placeholders = ", ".join("?" for _ in names)
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})", rows.tolist()
-        )
+        return np.fromiter(cursor, dtype=np.dtype(list(columns)))
     finally:
         cursor.close()
 
 
 def rows_of(session: Session, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """A few rows as plain tuples (for small, possibly nullable results)."""
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _execute(session, sql, params)
     try:
-        if is_postgres(session):
-            cursor.execute(inline(sql, params))
-        else:
-            cursor.execute(sql, dict(params))
         return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def copy_in(session: Session, table: str, rows: np.ndarray, kinds: Mapping[str, str]) -> None:
+    """Bulk-insert a structured array (fields named like the table's columns)."""
+    names = list(rows.dtype.names or ())
+    # One list per column and zip: a structured array's own tolist() is 3x slower.
+    records = zip(*(rows[name].tolist() for name in names), strict=True)
+    driver = session.connection().connection.driver_connection
+    if is_postgres(session):
+        statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, names))
+        )
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            copy.set_types([_PG_TYPES[kinds[name]] for name in names])
+            for record in records:
+                copy.write_row(record)
+        return
+    columns = ", ".join(f'"{name}"' for name in names)
+    placeholders = ", ".join("?" for _ in names)
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})', records)
     finally:
         cursor.close()
