@@ -75,8 +75,9 @@ def format_duration(value: timedelta) -> str:
     return out if out not in ("P", "-P") else "PT0S"
 
 
-def parse_datetime(text: str, *, field: str = "start") -> datetime:
-    """Parse an ISO 8601 datetime that must carry an offset (``Z`` or ``+01:00``)."""
+def parse_datetime(text: str, *, field: str = "start", bounded: bool = True) -> datetime:
+    """Parse an ISO 8601 datetime that must carry an offset (``Z`` or ``+01:00``), within
+    ``EARLIEST`` and ``LATEST`` (unless not ``bounded``: e.g. a dataset valid "until 9999")."""
     if isinstance(text, datetime):
         value = text
     else:
@@ -96,7 +97,7 @@ def parse_datetime(text: str, *, field: str = "start") -> datetime:
             f"Not a valid aware datetime: {text!s} has no timezone offset (add e.g. 'Z' or '+01:00').",
             field=field,
         )
-    if not EARLIEST <= _utc_or_none(value) < LATEST:
+    if bounded and not EARLIEST <= _utc_or_none(value) < LATEST:
         raise ValidationError(
             f"{text!s} lies outside the moments gridflex accepts "
             f"({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}, UTC).",

@@ -110,7 +110,7 @@ def test_hot_queries_read_one_partition(db, filled, gridflex):
         "stats per source": lambda s: q.stats_per_source(s, sensor, START_US, END_US),
         "latest event per source": lambda s: q.latest_event_per_source(s, sensor, END_US),
         "bulk read": lambda s: q.values_by_sensor(s, [sensor], START_US, END_US),
-        "delete a sensor's data": lambda s: q.delete_sensor_data(s, sensor),
+        "delete a sensor's data": lambda s: q.delete_beliefs(s, sensor),
     }
     for name, read in reads.items():
         with get_engine(db).connect() as conn:

@@ -65,7 +65,11 @@ def _build_world(url: str) -> dict[str, Any]:
         carbon_demo.build_system(session, now - timedelta(days=2), now)
         dso = accounts.create_account(session, name="Network Operator", roles=["DSO"])
         users.create_user(
-            session, email="dso@example.org", username="dso", account_id=dso.id, password="dso-pass"
+            session,
+            email="dso@example.org",
+            username="dso",
+            account_id=dso.id,
+            password="dso-pass-kettle-garden",
         )
         site = session.get(Sensor, report.sensors["site consumption"]).generic_asset_id
     return {"site": site, "consumption": report.sensors["site consumption"]}
@@ -75,7 +79,8 @@ def _publish_heatmap(base: str) -> None:
     """Through the API, as a network operator would."""
     with httpx.Client(base_url=base) as http:
         token = http.post(
-            "/api/requestAuthToken", json={"email": "dso@example.org", "password": "dso-pass"}
+            "/api/requestAuthToken",
+            json={"email": "dso@example.org", "password": "dso-pass-kettle-garden"},
         ).json()["auth_token"]
         res = http.post(
             "/heatmap/upload?publish=true",

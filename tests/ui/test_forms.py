@@ -166,9 +166,9 @@ def test_password_reset_shows_a_new_password_and_ends_old_sessions(client, world
 
     account = world.account()
     admin = world.user(world.account("Operators"), roles=["admin"], password="right password")
-    actor = world.user(account, password="old password")
+    actor = world.user(account, password="old pale lantern")
     with TestClient(app) as theirs:
-        log_in(theirs, actor.email, "old password")
+        log_in(theirs, actor.email, "old pale lantern")
         log_in(client, admin.email, "right password")
         res = client.post(f"/ui/users/{actor.id}/reset-password", data={"csrf_token": csrf(client)})
         assert res.status_code == 200
@@ -176,5 +176,5 @@ def test_password_reset_shows_a_new_password_and_ends_old_sessions(client, world
             '"'
         )[0]
         assert theirs.get("/ui/dashboard", follow_redirects=False).status_code == 303
-        assert log_in(theirs, actor.email, "old password").status_code == 401
+        assert log_in(theirs, actor.email, "old pale lantern").status_code == 401
         assert log_in(theirs, actor.email, new_password).status_code == 303

@@ -116,19 +116,20 @@ def _tooltip() -> list[dict[str, Any]]:
     ]
 
 
-def chart_page(title: str, spec: dict[str, Any]) -> str:
+def chart_page(title: str, spec: dict[str, Any], *, server: str = "") -> str:
     """A self-contained page that renders ``spec`` with the bundled vega-embed.
 
     No inline code (the Content-Security-Policy allows scripts and styles from the
     server only): the spec travels as a JSON data block, which browsers never run,
-    and ``/ui/chart-page.js`` draws it.
+    and ``/ui/chart-page.js`` draws it. Its scripts name the ``server`` they come from, so
+    that the page also draws when saved and opened from a file.
     """
     # "<" escaped: the spec's strings cannot close the data block or open a comment.
     spec_json = orjson.dumps(spec).decode().replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<link rel="stylesheet" href="/ui/chart-page.css">
-<script src="/ui/vega-embed.js"></script><script src="/ui/chart-page.js" defer></script></head>
+<link rel="stylesheet" href="{server}/ui/chart-page.css">
+<script src="{server}/ui/vega-embed.js"></script><script src="{server}/ui/chart-page.js" defer></script></head>
 <body><h1>{html.escape(title)}</h1><div id="chart"></div>
 <script type="application/json" id="chart-spec">{spec_json}</script></body></html>"""
 

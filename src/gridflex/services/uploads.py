@@ -39,14 +39,16 @@ def ingest_files(
     source = sources.user_source(session, user)
     results = []
     for name, file in files:
+        stored = known = 0
         try:
-            frame = belief_files.frame_from_file(
-                file, name, sensor, unit=unit, measured_instantly=False, now=now
-            )
-            # write_beliefs checks every belief before it writes any, so a refusal leaves nothing.
-            written = beliefs.write_beliefs(session, sensor, source, frame)
+            with session.begin_nested():  # a savepoint: a file refused late leaves nothing behind
+                for frame in belief_files.frames_from_file(
+                    file, name, sensor, unit=unit, measured_instantly=False, now=now
+                ):
+                    written = beliefs.write_beliefs(session, sensor, source, frame)
+                    stored, known = stored + written.stored, known + written.already_known
         except GridflexError as exc:
             results.append(FileResult(name, error=exc.message))
             continue
-        results.append(FileResult(name, written.stored, written.already_known))
+        results.append(FileResult(name, stored, known))
     return results

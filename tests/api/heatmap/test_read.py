@@ -229,3 +229,11 @@ def test_a_station_record_round_trips_through_the_answer(client, dso):
     data = {**metadata("one"), "Substations": [record]}
     published(client, dso.headers, data)
     assert client.get("/heatmap/one").json()["Substations"] == [record]
+
+
+def test_a_browser_asking_for_the_heatmap_is_shown_the_map(client, dso):
+    res = client.get(
+        "/heatmap", headers={"Accept": "text/html,application/xhtml+xml"}, follow_redirects=False
+    )
+    assert res.status_code == 303 and res.headers["location"] == "/ui/heatmap"
+    assert client.get("/heatmap?format=json", headers={"Accept": "text/html"}).status_code != 303

@@ -308,7 +308,8 @@ def read_asset_chart(
         combine_legend=combine_legend,
     )
     if wants_html:
-        return HTMLResponse(chart_specs.chart_page(asset.name, spec))
+        server = str(request.base_url).rstrip("/")
+        return HTMLResponse(chart_specs.chart_page(asset.name, spec, server=server))
     return spec
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -91,9 +92,17 @@ def read_current_dataset(
     format: FormatQuery = None,
     at: Annotated[str | None, Query(description="ISO 8601 moment; default now.")] = None,
 ) -> Response:
+    if format is None and _browser(request):  # a person, not a client: show the map
+        return RedirectResponse("/ui/heatmap", status_code=303)
     moment = heatmap.parse_moment(at, field="at") if at is not None else None
     row = heatmap.dataset_valid_at(session, moment)
     return _respond(request, session, row, format, chosen, public=settings.heatmap_public)
+
+
+def _browser(request: Request) -> bool:
+    """A browser's page request (it asks for HTML first), not an API client's."""
+    accept = request.headers.get("accept", "")
+    return accept.startswith("text/html") and not request.query_params
 
 
 @router.get("/datasets", summary="List the published heatmap datasets")

@@ -186,7 +186,7 @@ def read_datetime(value: Any, *, text: bool = False) -> Converted:
     raw = value.strip()
     reasons = []
     try:
-        parsed = parse_datetime(raw)
+        parsed = parse_datetime(raw, bounded=False)
     except ValidationError:
         try:
             parsed = datetime.fromisoformat(raw)

@@ -115,7 +115,7 @@ def parse_moment(text: str | datetime, *, field: str) -> datetime:
     if isinstance(text, str) and len(text) > 64:
         raise ValidationError(f"Not a valid date-time: {text[:40]!r}...", field=field)
     try:
-        return parse_datetime(text, field=field).astimezone(UTC)
+        return parse_datetime(text, field=field, bounded=False).astimezone(UTC)
     except OverflowError:
         raise ValidationError(
             f"{text!r} lies outside the years 1 to 9999 in UTC.", field=field
