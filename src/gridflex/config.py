@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gridflex.timing import parse_rate_limit
+
 # A secret that anyone can read in the source: fine for the demo and the tests, refused elsewhere.
 UNSAFE_SECRET_KEY = "gridflex-unsafe-development-secret-change-me"
 
@@ -75,8 +77,6 @@ class Settings(BaseSettings):
     @field_validator("login_throttle", "login_throttle_per_address")
     @classmethod
     def _readable_limit(cls, value: str) -> str:
-        from gridflex.jobs.service import parse_rate_limit  # jobs imports config: not at the top
-
         if value.strip():
             parse_rate_limit(value)
         return value.strip()

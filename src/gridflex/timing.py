@@ -136,3 +136,15 @@ def is_aligned(moment: datetime, resolution: timedelta) -> bool:
 def ratio(longer: timedelta, shorter: timedelta) -> float:
     """How many ``shorter`` steps fit in ``longer`` (float, to test for whole multiples)."""
     return longer / shorter
+
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate_limit(limit: str) -> tuple[int, timedelta]:
+    """A limit such as "10 per 5 minutes" (or "10/minute") as (count, window)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:per|/)\s*(\d*)\s*(second|minute|hour|day)s?\s*", limit)
+    if not match:
+        raise ValueError(f"Cannot read rate limit {limit!r} (e.g. '10 per 5 minutes').")
+    count, amount, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
+    return count, timedelta(seconds=amount * _UNITS[unit])

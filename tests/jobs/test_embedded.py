@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from gridflex.errors import RateLimitError
 from gridflex.jobs import enqueue, expire_overdue, recover_embedded
-from gridflex.jobs.service import check_rate_limit, parse_rate_limit
+from gridflex.jobs.service import check_rate_limit
 from gridflex.store.base import session_scope
 from gridflex.store.models import Account, Job
-from gridflex.timing import utcnow
+from gridflex.timing import parse_rate_limit, utcnow
 from tests.jobs.conftest import wait_for
 
 

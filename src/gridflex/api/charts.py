@@ -10,7 +10,11 @@ ships (no CDN: the server may be offline), served at ``/ui/vega-embed.js``.
 from __future__ import annotations
 
 import html
+import os
+import subprocess
+import sys
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -165,7 +169,37 @@ CHART_PAGE_CSS = """body { font-family: system-ui, sans-serif; margin: 1.5rem; }
 
 @lru_cache(maxsize=1)
 def vega_bundle() -> bytes:
-    """Vega, Vega-Lite and vega-embed as one script defining ``window.vegaEmbed`` (~1 MB)."""
-    import vl_convert  # imported here: bundling takes a few seconds, once per process
+    """Vega, Vega-Lite and vega-embed as one script defining ``window.vegaEmbed`` (~1 MB).
 
-    return vl_convert.javascript_bundle().encode()
+    Bundling costs seconds of CPU and loads vl-convert's engine (~100 MB), so it happens once
+    per machine: the script is kept in the cache folder (``GRIDFLEX_CACHE_DIR``, default
+    ``~/.cache/gridflex``) under vl-convert's version; server processes read that file.
+    """
+    cached = bundle_path()
+    if cached.is_file():
+        return cached.read_bytes()
+    import vl_convert
+
+    script = vl_convert.javascript_bundle().encode()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_bytes(script)
+    partial.replace(cached)  # atomic: another process never reads half a file
+    return script
+
+
+def bundle_path() -> Path:
+    from importlib.metadata import version
+
+    folder = os.environ.get("GRIDFLEX_CACHE_DIR") or Path.home() / ".cache" / "gridflex"
+    return Path(folder) / f"vega-embed-{version('vl-convert-python')}.js"
+
+
+def ensure_bundle() -> None:
+    """Build the chart bundle now, in a child process (its engine's memory goes with it),
+    unless it is cached: ``gridflex serve`` calls this before its server processes start."""
+    if not bundle_path().is_file():
+        subprocess.run(
+            [sys.executable, "-c", "from gridflex.api.charts import vega_bundle; vega_bundle()"],
+            check=False,
+        )

@@ -32,12 +32,14 @@ def serve(
     import uvicorn
 
     from gridflex import logs
+    from gridflex.api.charts import ensure_bundle
     from gridflex.store import migrate
 
     config = settings()
     logs.configure(config.log_level, config.log_format)
     if upgrade:
         migrate.upgrade(config.database_url)
+    ensure_bundle()  # once per machine, before the server processes start
     console.print(
         f"Serving gridflex on http://{host}:{port}  (API docs: http://{host}:{port}/api/v3_0/docs)"
     )

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import socket
 import threading
 import uuid
@@ -24,7 +23,7 @@ from gridflex.jobs.backends import get_backend
 from gridflex.store.base import session_scope
 from gridflex.store.models import Job
 from gridflex.store.queries.jobs import jobs_for_asset, queue_depths  # noqa: F401 - the job interface
-from gridflex.timing import utcnow
+from gridflex.timing import parse_rate_limit, utcnow
 
 logger = logging.getLogger("gridflex.jobs")
 
@@ -230,17 +229,6 @@ def check_rate_limit(session: Session, *, account_id: int, queue: str, limit: st
         raise RateLimitError(
             f"You hit a rate limit. The limit you hit allows {limit}.", retry_after_s=retry
         )
-
-
-_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-
-
-def parse_rate_limit(limit: str) -> tuple[int, timedelta]:
-    match = re.fullmatch(r"\s*(\d+)\s*(?:per|/)\s*(\d*)\s*(second|minute|hour|day)s?\s*", limit)
-    if not match:
-        raise ValueError(f"Cannot read rate limit {limit!r} (e.g. '10 per 5 minutes').")
-    count, amount, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
-    return count, timedelta(seconds=amount * _UNITS[unit])
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 
 from gridflex.config import Settings
 from gridflex.errors import RateLimitError
-from gridflex.jobs.service import parse_rate_limit
 from gridflex.store.queries import login_failures as q
+from gridflex.timing import parse_rate_limit
 
 FIRST_LOCK = timedelta(minutes=1)
 

@@ -8,12 +8,9 @@ the maps say how to install them.
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gridflex.api.charts import vega_bundle
 from gridflex.ui import (
     pages_admin,
     pages_assets,
@@ -41,23 +38,6 @@ def install(app: FastAPI) -> None:
     ):
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
-    if settings.mode != "test":
-        warm_chart_bundle()
     if vendor is not None:
         for name, folder in VENDOR_PACKAGES.items():
             app.mount(f"/ui/vendor/{name}", StaticFiles(directory=vendor / folder), name=name)
-
-
-_warming = threading.Lock()
-_warmed = False
-
-
-def warm_chart_bundle() -> None:
-    """Build the chart bundle (seconds of work) in the background once per process, so that
-    the first page with a chart does not wait for it."""
-    global _warmed
-    with _warming:
-        if _warmed:
-            return
-        _warmed = True
-    threading.Thread(target=vega_bundle, name="vega-bundle", daemon=True).start()

@@ -25,10 +25,10 @@ from gridflex import permissions
 from gridflex.config import Settings
 from gridflex.errors import ValidationError
 from gridflex.jobs import enqueue
-from gridflex.jobs.service import check_rate_limit, parse_rate_limit
+from gridflex.jobs.service import check_rate_limit
 from gridflex.services.assets import descendant_ids
 from gridflex.store.models import Asset, Job, Sensor, User
-from gridflex.timing import format_duration, utcnow
+from gridflex.timing import format_duration, parse_rate_limit, utcnow
 
 from .flex_context import effective_flex_context, parse_context
 from .flex_model import DeviceSpec, parse_device
