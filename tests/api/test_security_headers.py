@@ -166,7 +166,9 @@ def test_chart_page_has_no_inline_code_and_keeps_its_spec_inert(client, chart_as
     parts = _page_parts(res.text)
     assert parts.inline_styles == 0
     runnable = [s for s in parts.scripts if s.get("type") != "application/json"]
-    assert [s["src"] for s in runnable] == ["/ui/vega-embed.js", "/ui/chart-page.js"]
+    # Absolute addresses, so that a saved copy of the page still finds its scripts.
+    base = str(client.base_url).rstrip("/")
+    assert [s["src"] for s in runnable] == [f"{base}/ui/vega-embed.js", f"{base}/ui/chart-page.js"]
     assert not any((s["text"] or "").strip() for s in runnable)
     # The panel title cannot end the data block: the one JSON block holds it, escaped.
     (data,) = [s for s in parts.scripts if s.get("type") == "application/json"]

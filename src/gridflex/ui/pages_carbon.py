@@ -18,7 +18,7 @@ from gridflex.api.routers.carbon import state_of
 from gridflex.config import Settings
 from gridflex.errors import GridflexError, ValidationError
 from gridflex.services.belief_checks import to_us
-from gridflex.services.carbon import breakdown, forecasts, marginal, readings
+from gridflex.services.carbon import breakdown, forecasts, marginal, periods, readings
 from gridflex.services.carbon.registry import Registry
 from gridflex.services.carbon.state import CarbonState
 from gridflex.store.models import User
@@ -148,9 +148,17 @@ def zone_page(
         )
         view["latest"] = readings.latest_intensity(entry, at, zone_id)
         view["history"] = readings.intensity_history(entry, at, zone_id)["history"]
-        view["mix"] = breakdown.measured(
-            session, registry, zone_id, int(entry.events_us[at]), 1, entry.resolution_us
-        )[0]
+        latest_us = int(entry.events_us[at])
+        mixes = breakdown.breakdown_periods(
+            session,
+            registry,
+            zone_id,
+            latest_us,
+            latest_us + entry.resolution_us,
+            periods.name_of(entry.resolution_us),
+            entry.resolution_us,
+        )
+        view["mix"] = mixes[0] if mixes else None
     except GridflexError as exc:
         problems.append(exc.message)
     try:
