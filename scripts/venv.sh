@@ -6,11 +6,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
 fi
-# Reinstall when the project file changes (dependencies, entry points).
-stamp=".venv/.installed-$1-$(sha1sum < pyproject.toml | cut -c1-12)"
+# Reinstall when the project file or the lock changes. constraints.txt pins every dependency to
+# the versions CI tested (./scripts/lock refreshes it).
+stamp=".venv/.installed-$1-$(cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "Installing gridflex ($1) into .venv ..."
-  if [ "$1" = dev ]; then .venv/bin/pip install --quiet -e '.[dev]'; else .venv/bin/pip install --quiet -e .; fi
+  extras=""; [ "$1" = dev ] && extras="[dev]"
+  .venv/bin/pip install --quiet -c constraints.txt -e ".$extras"
   rm -f .venv/.installed-"$1"-*; touch "$stamp"
 fi
 # The web UI's browser libraries (package-lock.json) into node_modules/, which the server serves.
