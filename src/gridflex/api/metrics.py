@@ -69,7 +69,9 @@ class PoolCollector(Collector):
 
 def install(app: Any, database_url: str) -> None:
     """The route, and the collectors read at each scrape (once per app)."""
-    scraped = CollectorRegistry(auto_describe=True)
+    # No auto-describe: it would collect once at registration, querying the database while the
+    # app is being created (slower start-up, and a failure when the database is not up yet).
+    scraped = CollectorRegistry(auto_describe=False)
     scraped.register(JobQueueCollector(database_url))
     scraped.register(PoolCollector())
     app.state.scraped_metrics = scraped
