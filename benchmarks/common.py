@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from gridflex.store.base import get_engine, normalise_url
 
 SECRET = "benchmark-secret-key-0123456789"
+TOKEN_S = 3600  # token lifetime; the server refuses tokens that outlive its own (6 h default)
 
 
 def _admin(admin_url: str, *statements: str) -> None:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from common import SECRET, drop_postgres, fresh_postgres, running_server, server_env
+from common import SECRET, TOKEN_S, drop_postgres, fresh_postgres, running_server, server_env
 
 from gridflex.security import issue_token
 from gridflex.services import accounts, assets, beliefs, sensors, sources, users
@@ -94,7 +94,9 @@ def fill(url: str) -> dict[str, str]:
                 password="fuzzing-is-fun-42",
                 roles=roles,
             )
-            tokens[role] = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=86400)
+            tokens[role] = issue_token(
+                user.id, user.token_key, secret_key=SECRET, max_age_s=TOKEN_S
+            )
     return tokens
 
 

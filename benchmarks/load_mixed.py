@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import numpy as np
-from common import SECRET, drop_postgres, fresh_postgres, running_server, server_env
+from common import SECRET, TOKEN_S, drop_postgres, fresh_postgres, running_server, server_env
 
 from gridflex.security import issue_token
 from gridflex.services import accounts, assets, beliefs, sensors, sources, users
@@ -85,7 +85,7 @@ def fill(url: str) -> dict:
                 start=start, duration=timedelta(days=DAYS), unit="kW",
             )  # fmt: skip
             ids.append(sensor.id)
-        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=86400)
+        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=TOKEN_S)
     return {"token": token, "sensors": ids, "price": price.id, "start": start}
 
 

@@ -33,7 +33,7 @@ import httpx
 import numpy as np
 import orjson
 import sqlalchemy as sa
-from common import SECRET, drop_postgres, fresh_postgres, running_server
+from common import SECRET, TOKEN_S, drop_postgres, fresh_postgres, running_server
 from heatmap import registry_records
 
 from gridflex.engines.heatmap import parse_dataset
@@ -96,7 +96,7 @@ def make_entities(url: str, subs: int, others: int, post_sensors: int) -> dict:
             for i in range(others + post_sensors)
         ]
         source = get_or_create_source(session, name="bench", type="demo script").id
-        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=86_400)
+        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=TOKEN_S)
         return {
             "dso": dso.id, "demand": sorted(demand), "peak": peak, "others": made[:others],
             "fresh": made[others:], "source": source, "token": token,

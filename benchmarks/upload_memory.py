@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from common import SECRET, drop_postgres, fresh_postgres, running_server
+from common import SECRET, TOKEN_S, drop_postgres, fresh_postgres, running_server
 
 from gridflex.security import issue_token
 from gridflex.services import accounts, assets, sensors, users
@@ -74,7 +74,7 @@ def fill(url: str) -> tuple[str, int]:
             },
             actor=None,
         )
-        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=86400)
+        token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=TOKEN_S)
         return token, sensor.id
 
 
@@ -107,6 +107,8 @@ def measure(url: str, label: str, csv: Path, rows: int) -> None:
         f"answer {res.status_code}  {took:6.0f} s  RSS before {before['VmRSS'] / 1024:5.0f} MiB  "
         f"peak {after['VmHWM'] / 1024:5.0f} MiB  growth {growth_mib:5.0f} MiB"
     )
+    if res.status_code >= 300:  # a refused upload measures nothing
+        raise SystemExit(f"{label}: the upload was refused: {res.status_code} {res.text[:300]}")
 
 
 def main() -> None:
