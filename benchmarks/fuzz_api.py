@@ -100,8 +100,9 @@ def fill(url: str) -> dict[str, str]:
     return tokens
 
 
-def run(base: str, token: str, max_examples: int, report_dir: Path) -> list[dict]:
-    """One schemathesis run; the failures it reported (one dict per failing check)."""
+def run(base: str, token: str, max_examples: int, report_dir: Path) -> tuple[list[dict], Counter]:
+    """One schemathesis run: the failures it reported (one dict per failing check) and counts of
+    what it tried (operations, cases, checks)."""
     report = report_dir / "events.ndjson"
     subprocess.run(
         [
@@ -117,15 +118,19 @@ def run(base: str, token: str, max_examples: int, report_dir: Path) -> list[dict
     return failures_in(report)
 
 
-def failures_in(report: Path) -> list[dict]:
-    """Failed checks of the run's scenarios: ``{"check", "operation", "status", "message"}``."""
-    found = []
+def failures_in(report: Path) -> tuple[list[dict], Counter]:
+    """Failed checks of the run's scenarios (``{"check", "operation", "status", "message"}``)
+    and how many operations, cases and checks the run holds."""
+    found, tried, operations = [], Counter(), set()
     for line in report.read_text().splitlines():
         scenario = json.loads(line).get("ScenarioFinished")
         if not scenario:
             continue
         recorder = scenario["recorder"]
+        operations.add(recorder.get("label"))
         for case_id, checks in recorder.get("checks", {}).items():
+            tried["cases"] += 1
+            tried["checks"] += len(checks)
             for check in checks:
                 if check.get("status") != "failure":
                     continue
@@ -138,7 +143,8 @@ def failures_in(report: Path) -> list[dict]:
                         "message": str(check.get("failure_info") or "")[:300],
                     }
                 )
-    return found
+    tried["operations"] = len(operations)
+    return found, tried
 
 
 def fuzz(url: str, label: str, roles: list[str], max_examples: int) -> int:
@@ -148,9 +154,12 @@ def fuzz(url: str, label: str, roles: list[str], max_examples: int) -> int:
     with running_server(url, env=env) as (_, base):
         for role in roles:
             with tempfile.TemporaryDirectory() as tmp:
-                failures = run(base, tokens[role], max_examples, Path(tmp))
+                failures, tried = run(base, tokens[role], max_examples, Path(tmp))
             kinds = Counter((f["check"], f["operation"], f["status"]) for f in failures)
-            print(f"{label:9} {role:6} failures: {len(kinds)}")
+            print(
+                f"{label:9} {role:6} operations {tried['operations']:3}  cases {tried['cases']:6}  "
+                f"checks {tried['checks']:6}  failures: {len(kinds)}"
+            )
             for (check, operation, status), count in sorted(kinds.items()):
                 print(f"    {check:32} {status}  {operation}  (x{count})")
             bad += len(kinds)
