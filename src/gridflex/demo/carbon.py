@@ -20,10 +20,10 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from gridflex.demo.series import solar_elevation_frac
+from gridflex.services import beliefs
 from gridflex.services.carbon import forecasts, import_power, load_registry
 from gridflex.services.carbon.registry import link_price_sensor
 from gridflex.services.carbon.state import invalidate
-from gridflex.store.queries import carbon as queries
 from gridflex.timing import utcnow
 
 ZONES = ("NL", "BE", "DE", "FR", "DK", "PL")
@@ -57,7 +57,7 @@ def build(session: Session, report: Any) -> str:
     end = pd.Timestamp(utcnow()).floor("h")
     start = end - pd.Timedelta(days=365)
     site = (getattr(report, "sensors", None) or {}).get("site consumption")
-    extent = None if site is None else queries.extent_us(session, [site])
+    extent = None if site is None else beliefs.event_extent_us(session, [site])
     first = None if extent is None else pd.Timestamp(extent[0], unit="us", tz="UTC").floor("h")
     if first is not None and start <= first < end:  # ignore what cannot be the demo's span
         start = first

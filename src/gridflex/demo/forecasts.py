@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.errors import InsufficientDataError
-from gridflex.services import forecasting
-from gridflex.store.models import Sensor
+from gridflex.services import beliefs, forecasting, sensors
 from gridflex.timing import utcnow
 
 SENSOR = "site consumption"
@@ -19,10 +17,10 @@ SENSOR = "site consumption"
 def build(session: Session, report: Any) -> str:
     """Forecast the site's consumption once (trained on the last 4 weeks, to stay fast)."""
     sensor_id = report.sensors.get(SENSOR)
-    sensor = None if sensor_id is None else session.get(Sensor, sensor_id)
+    sensor = None if sensor_id is None else sensors.find_sensor(session, sensor_id)
     if sensor is None:
         return "Forecasts: no site consumption sensor in the demo; skipped."
-    if _has_forecast(session, sensor.id):
+    if beliefs.has_beliefs_from_source_type(session, sensor.id, "forecaster"):
         return f"Forecasts: sensor {sensor.id} ({SENSOR}) already has a forecast."
     now = utcnow()
     spec = forecasting.make_spec(
@@ -39,14 +37,3 @@ def build(session: Session, report: Any) -> str:
         f"Forecasts: the next 48 h of {SENSOR} (sensor {sensor.id}) forecast at {made}; "
         f"refresh with `gridflex forecast refresh --sensors {sensor.id} --every 15`."
     )
-
-
-def _has_forecast(session: Session, sensor_id: int) -> bool:
-    found = session.execute(
-        sa.text(
-            "SELECT 1 FROM belief WHERE sensor_id = :s AND source_id IN "
-            "(SELECT id FROM data_source WHERE type = 'forecaster') LIMIT 1"
-        ),
-        {"s": sensor_id},
-    ).first()
-    return found is not None

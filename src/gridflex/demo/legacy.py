@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.services import assets, sensors
-from gridflex.store.models import Asset, Sensor
+from gridflex.store.models import Asset
 
 CONNECTIONS = ("CS 1", "CS 2", "CS 3")
 MARKET_ID = "epex_da"
@@ -26,16 +25,9 @@ _Q = timedelta(minutes=15)
 
 def build(session: Session, report: Any) -> str:
     """Add the v1_1 part of the demo world unless it is there already; a one-line summary."""
-    existing = session.scalar(
-        sa.select(Asset).where(Asset.account_id == report.account_id, Asset.name == CONNECTIONS[0])
-    )
-    if existing is not None:
+    if assets.find_asset_by_name(session, report.account_id, CONNECTIONS[0]) is not None:
         return "Legacy v1_1: charging stations CS 1-3, market epex_da and the Jeju weather station already present."
-    site = session.scalar(
-        sa.select(Asset)
-        .where(Asset.account_id == report.account_id, Asset.parent_asset_id.is_(None))
-        .order_by(Asset.id)
-    )
+    site = next(iter(assets.top_level_assets(session, report.account_id)), None)
     made = [_charging_station(session, report.account_id, site, name) for name in CONNECTIONS]
     market = _mark_market(session, report)
     temperature = _weather_station(session)
@@ -77,7 +69,7 @@ def _charging_station(session: Session, account_id: int, site: Asset | None, nam
 
 def _mark_market(session: Session, report: Any) -> int | None:
     sensor_id = (getattr(report, "sensors", None) or {}).get("day-ahead prices")
-    sensor = session.get(Sensor, sensor_id) if sensor_id is not None else None
+    sensor = sensors.find_sensor(session, sensor_id) if sensor_id is not None else None
     if sensor is None:
         return None
     sensor.attributes = {

@@ -15,14 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.engines.beliefs.knowledge import knowledge_times_us
 from gridflex.engines.heatmap import read_dataset, statistics_window
-from gridflex.services import accounts, beliefs, sensors, sources, users
+from gridflex.services import accounts, assets, beliefs, sensors, sources, users
 from gridflex.services import heatmap as service
-from gridflex.store.models import Account, Asset
+from gridflex.store.models import Account
 
 ACCOUNT = "Demo Network Operator"
 DSO_EMAIL, DSO_PASSWORD = "dso@gridflex.example", "gridflex-dso-wire"
@@ -39,7 +38,7 @@ LEVELS = {
 
 def build(session: Session, report: Any) -> str:
     """Add the heatmap part of the demo world unless it is there already; a one-line summary."""
-    if session.scalar(sa.select(Account.id).where(Account.name == ACCOUNT)) is not None:
+    if accounts.find_account_by_name(session, ACCOUNT) is not None:
         return f"Heatmap: network of {ACCOUNT!r} already present (GET /heatmap)."
     account = accounts.create_account(session, name=ACCOUNT, roles=["DSO"])
     users.create_user(
@@ -233,11 +232,8 @@ def _measurements(
     source = sources.get_or_create_source(
         session, name="demo SCADA", type="demo script", model="demo network", version="1"
     )
-    assets = session.scalars(
-        sa.select(Asset).where(Asset.account_id == account.id, Asset.external_id.in_(peaks))
-    )
     written = 0
-    for asset in assets:
+    for asset in assets.assets_with_external_ids(session, account.id, list(peaks)):
         sensor = sensors.create_sensor(
             session,
             {
@@ -249,8 +245,9 @@ def _measurements(
             },
             actor=None,
         )
+        peak_mw = peaks[str(asset.external_id)]  # one of the keys the assets were selected by
         noise = 1 + 0.03 * rng.standard_normal(steps)
-        values = np.round(peaks[asset.external_id] * shape * noise, 4)
+        values = np.round(peak_mw * shape * noise, 4)
         known = knowledge_times_us(starts_us, resolution=STEP, spec=sensor.knowledge_horizon)
         frame = beliefs.BeliefFrame(starts_us, values, known)
         written += beliefs.write_beliefs(session, sensor, source, frame).stored

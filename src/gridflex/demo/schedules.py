@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.errors import GridflexError
+from gridflex.jobs import jobs_for_asset
 from gridflex.jobs.service import metadata_hash
-from gridflex.services import scheduling, sensors
-from gridflex.store.models import Asset, Job, Sensor
+from gridflex.services import assets, beliefs, scheduling, sensors
+from gridflex.store.models import Job, Sensor
 from gridflex.timing import utcnow
 
 SITE = "Demo site"
@@ -29,15 +29,11 @@ HORIZON = timedelta(hours=48)
 
 def _sensor(session: Session, report: Any, name: str) -> Sensor | None:
     sensor_id = report.sensors.get(name)
-    return None if sensor_id is None else session.get(Sensor, sensor_id)
+    return None if sensor_id is None else sensors.find_sensor(session, sensor_id)
 
 
 def _soc_sensor(session: Session, battery: Sensor) -> Sensor:
-    found = session.scalar(
-        sa.select(Sensor).where(
-            Sensor.generic_asset_id == battery.generic_asset_id, Sensor.name == SOC_SENSOR
-        )
-    )
+    found = sensors.find_sensor_by_name(session, battery.generic_asset_id, SOC_SENSOR)
     if found is not None:
         return found
     fields = {
@@ -96,29 +92,22 @@ def _request(
 def build(session: Session, report: Any) -> str:
     """Schedule the demo site's flexible devices once, from now until the last known price (at most 48 h)."""
     names = ("battery power", "EV charger power", "heat pump power", "day-ahead prices")
-    found = {name: _sensor(session, report, name) for name in names}
-    if any(sensor is None for sensor in found.values()):
+    looked_up = {name: _sensor(session, report, name) for name in names}
+    found = {name: sensor for name, sensor in looked_up.items() if sensor is not None}
+    site = assets.find_asset_by_name(session, report.account_id, SITE)
+    if len(found) < len(names) or site is None:
         return "Schedules: the demo site lacks its devices or prices; skipped."
-    site = session.scalar(
-        sa.select(Asset).where(Asset.name == SITE, Asset.account_id == report.account_id)
-    )
-    existing = session.scalar(
-        sa.select(Job)
-        .where(Job.func_name == scheduling.FUNC_NAME, Job.asset_id == site.id)
-        .limit(1)
-    )
-    if existing is not None:
-        return f"Schedules: the demo site already has a schedule (job {existing.id})."
+    existing = jobs_for_asset(session, [site.id], [], limit=1, func_name=scheduling.FUNC_NAME)
+    if existing:
+        return f"Schedules: the demo site already has a schedule (job {existing[0].id})."
     start = pd.Timestamp(utcnow()).floor("15min").to_pydatetime()
-    last_price = session.execute(
-        sa.text("SELECT MAX(event_start_us) FROM belief WHERE sensor_id = :s"),
-        {"s": found["day-ahead prices"].id},
-    ).scalar()
-    if last_price is None:
+    prices = beliefs.event_extent_us(session, [found["day-ahead prices"].id])
+    if prices is None:
         return "Schedules: no day-ahead prices in the demo; skipped."
+    last_price = prices[1]
     end = min(
         start + HORIZON,
-        pd.Timestamp(int(last_price) + 15 * 60 * 1_000_000, unit="us", tz="UTC").to_pydatetime(),
+        pd.Timestamp(last_price + 15 * 60 * 1_000_000, unit="us", tz="UTC").to_pydatetime(),
     )
     if end <= start:
         return "Schedules: the demo prices end before now; skipped (rebuild the demo for fresh prices)."

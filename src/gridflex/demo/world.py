@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.demo import series
 from gridflex.engines.beliefs.knowledge import knowledge_times_us
+from gridflex.errors import NotFoundError
 from gridflex.services import accounts, assets, beliefs, sensors, sources, users
-from gridflex.store.models import Account, Sensor, User
+from gridflex.store.models import Sensor, User
 
 ACCOUNT = "Demo Account"
 USER_EMAIL, USER_PASSWORD = "demo@gridflex.example", "gridflex-demo-meadow"
@@ -61,10 +61,12 @@ def build(
     session: Session, *, days: int = 365, progress: Callable[[str, int], None] | None = None
 ) -> DemoReport:
     """Create the demo account once; later runs only report what is there."""
-    existing = session.scalar(sa.select(Account).where(Account.name == ACCOUNT))
+    existing = accounts.find_account_by_name(session, ACCOUNT)
     if existing is not None:
-        user = session.scalar(sa.select(User).where(User.email == USER_EMAIL))
-        names = {s.name: s.id for s in session.scalars(sa.select(Sensor))}
+        user = users.find_user_by_email(session, USER_EMAIL)
+        if user is None:
+            raise NotFoundError(f"The demo account exists but its user {USER_EMAIL} does not.")
+        names = sensors.all_sensor_ids_by_name(session)
         return DemoReport(existing.id, user, False, names)
     account = accounts.create_account(session, name=ACCOUNT, roles=["Prosumer"])
     admin_account = accounts.create_account(session, name="Gridflex Operators", roles=["MDC"])

@@ -144,3 +144,7 @@ def get_account(session: Session, account_id: int) -> Account:
 def list_accounts(session: Session, user: User | None, page: Page) -> Listed:
     """The accounts ``user`` may read (all for None: the operator at the command line)."""
     return q.list_accounts(session, page, viewer=user)
+
+
+def find_account_by_name(session: Session, name: str) -> Account | None:
+    return q.account_by_name(session, name)

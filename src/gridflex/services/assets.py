@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -186,3 +187,20 @@ def list_assets(
         root_id=root_id,
         max_depth=max_depth,
     )
+
+
+def find_asset_by_name(session: Session, account_id: int, name: str) -> Asset | None:
+    """The account's first asset with this name, if there is one."""
+    return q.asset_by_name(session, account_id, name)
+
+
+def top_level_assets(session: Session, account_id: int) -> list[Asset]:
+    """The account's assets without a parent, oldest first."""
+    return q.top_level_assets(session, account_id)
+
+
+def assets_with_external_ids(
+    session: Session, account_id: int, external_ids: Sequence[str]
+) -> list[Asset]:
+    """The account's assets keyed (``external_id``) by one of ``external_ids``, oldest first."""
+    return q.assets_with_external_ids(session, account_id, external_ids)

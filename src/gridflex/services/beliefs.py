@@ -12,6 +12,7 @@ Which belief counts as "most recent" is defined once, in ``gridflex.store.querie
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -515,3 +516,13 @@ def delete_data(
 def delete_orphans(session: Session) -> int:
     """Remove beliefs of deleted sensors or sources (for code paths that delete those in bulk)."""
     return q.delete_orphans(session)
+
+
+def event_extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, int] | None:
+    """First and last event start [µs] over these sensors' beliefs (any source), or None."""
+    return q.extent_us(session, sensor_ids)
+
+
+def has_beliefs_from_source_type(session: Session, sensor_id: int, source_type: str) -> bool:
+    """Whether any belief about the sensor comes from a source of this type (``forecaster``)."""
+    return q.has_beliefs_from_source_type(session, sensor_id, source_type)

@@ -138,3 +138,19 @@ def list_sensors(
         include_public=include_public_assets,
         unit=unit,
     )
+
+
+def find_sensor(session: Session, sensor_id: int) -> Sensor | None:
+    """The sensor with this id, if there is one."""
+    return session.get(Sensor, sensor_id)
+
+
+def find_sensor_by_name(session: Session, asset_id: int, name: str) -> Sensor | None:
+    """The asset's first sensor with this name, if there is one."""
+    found = q.sensor_id_by_name(session, asset_id, name)
+    return None if found is None else session.get(Sensor, found)
+
+
+def all_sensor_ids_by_name(session: Session) -> dict[str, int]:
+    """Every sensor's id by its name (of every account); where names repeat, the newest's."""
+    return q.all_sensor_ids_by_name(session)

@@ -278,3 +278,8 @@ def delete_user(session: Session, user: User, *, actor: User | None) -> None:
 def find_user(session: Session, user_id: int) -> User | None:
     """The user with this id, if there is one (None also for ids no user can have)."""
     return session.get(User, user_id) if 1 <= user_id <= INT32_MAX else None
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The user with this email address (compared as stored: trimmed, lower-case)."""
+    return q.user_by_email(session, email.strip().lower())

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gridflex import permissions
 from gridflex.errors import ValidationError
-from gridflex.services import assets
+from gridflex.services import assets, sensors
 from gridflex.services.scheduling.flex_context import (
     CONTEXT_PRICES,
     CONTEXT_VALUES,
@@ -122,8 +122,8 @@ def devices(session: Session, asset: Asset) -> list[Device]:
     """The flexible devices under an asset: sub-assets with a stored flex-model and a power sensor."""
     found = []
     for asset_id in assets.descendant_ids(session, asset.id):
-        node = session.get(Asset, asset_id)
-        model = (node.flex_model or {}) if node is not None else {}
+        node = assets.get_asset(session, asset_id)
+        model = node.flex_model or {}
         sensor = power_sensor(node) if model else None
         if sensor is None:
             continue
@@ -154,14 +154,16 @@ def page_context(
         FieldRow(name, submitted.get("model", {}).get(name, as_text(model.get(name))))
         for name in MODEL_FIELDS
     ]
-    tree = assets.descendant_ids(session, asset.id)
-    sensors = [
+    tree = [
+        assets.get_asset(session, asset_id) for asset_id in assets.descendant_ids(session, asset.id)
+    ]
+    forecastable = [
         s
-        for asset_id in tree
-        for s in sorted(session.get(Asset, asset_id).sensors, key=lambda s: s.id)
+        for node in tree
+        for s in sorted(node.sensors, key=lambda s: s.id)
         if s.event_resolution_s > 0 and permissions.can_access_sensor(user, s, permissions.UPDATE)
     ]
-    return FlexView(context_rows, model_rows, devices(session, asset), sensors, errors or {})
+    return FlexView(context_rows, model_rows, devices(session, asset), forecastable, errors or {})
 
 
 def parse_form(
@@ -188,7 +190,11 @@ def check_context(session: Session, asset: Asset, user: User, own: dict[str, Any
 
 
 def check_model(session: Session, asset: Asset, user: User, model: dict[str, Any]) -> None:
-    sensor = power_sensor(asset) if "sensor" not in model else session.get(Sensor, model["sensor"])
+    sensor = (
+        power_sensor(asset)
+        if "sensor" not in model
+        else sensors.find_sensor(session, model["sensor"])
+    )
     if sensor is None:
         if model:
             raise ValidationError(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gridflex import permissions
 from gridflex.api.deps import SessionDep
-from gridflex.errors import NotFoundError, ValidationError
+from gridflex.errors import ValidationError
 from gridflex.security import random_password
 from gridflex.services import accounts, audit, users
 from gridflex.store.models import Account, User
@@ -111,9 +111,7 @@ async def create_user(
 
 
 def _readable_user(session: Session, user: User, user_id: int) -> User:
-    other = session.get(User, user_id)
-    if other is None:
-        raise NotFoundError(f"User {user_id} not found.")
+    other = users.get_user(session, user_id)
     permissions.require(permissions.can_read_user(user, other))
     return other
 

@@ -1,4 +1,4 @@
-"""Accounts: the account list."""
+"""Accounts: lookups and the account list."""
 
 from __future__ import annotations
 
@@ -20,3 +20,8 @@ def list_accounts(session: Session, page: Page, *, viewer: User | None) -> Liste
         sort_columns={"id": Account.id, "name": Account.name},
         default_sort=Account.id,
     )
+
+
+def account_by_name(session: Session, name: str) -> Account | None:
+    """The account with this (unique) name."""
+    return session.scalar(sa.select(Account).where(Account.name == name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
@@ -95,5 +97,38 @@ def readable_assets(session: Session, viewer: User, *, newest_first: bool = Fals
         .where(in_readable_accounts(viewer, Asset.account_id))
         .options(selectinload(Asset.sensors))
         .order_by(order)
+    )
+    return list(session.scalars(stmt))
+
+
+def asset_by_name(session: Session, account_id: int, name: str) -> Asset | None:
+    """The account's first asset (by id) with this name."""
+    stmt = (
+        sa.select(Asset)
+        .where(Asset.account_id == account_id, Asset.name == name)
+        .order_by(Asset.id)
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def top_level_assets(session: Session, account_id: int) -> list[Asset]:
+    """The account's assets without a parent, by id."""
+    stmt = (
+        sa.select(Asset)
+        .where(Asset.account_id == account_id, Asset.parent_asset_id.is_(None))
+        .order_by(Asset.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def assets_with_external_ids(
+    session: Session, account_id: int, external_ids: Sequence[str]
+) -> list[Asset]:
+    """The account's assets whose key (``external_id``) is one of ``external_ids``, by id."""
+    stmt = (
+        sa.select(Asset)
+        .where(Asset.account_id == account_id, Asset.external_id.in_(list(external_ids)))
+        .order_by(Asset.id)
     )
     return list(session.scalars(stmt))

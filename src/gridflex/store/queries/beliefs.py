@@ -305,3 +305,31 @@ def delete_orphans(session: Session) -> int:
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, int] | None:
+    """First and last event start over several sensors, or None when they hold nothing."""
+    if not sensor_ids:
+        return None
+    # One MIN or MAX per sensor and subquery: each is a single index probe on both backends.
+    parts = " UNION ALL ".join(
+        f"SELECT (SELECT MIN(event_start_us) FROM belief WHERE sensor_id = {int(s)}) AS lo, "
+        f"(SELECT MAX(event_start_us) FROM belief WHERE sensor_id = {int(s)}) AS hi"
+        for s in sensor_ids
+    )
+    rows = rows_of(session, f"SELECT MIN(lo), MAX(hi) FROM ({parts}) AS extents", {})
+    if not rows or rows[0][0] is None:
+        return None
+    return int(rows[0][0]), int(rows[0][1])
+
+
+def has_beliefs_from_source_type(session: Session, sensor_id: int, source_type: str) -> bool:
+    """Whether any belief about the sensor comes from a data source of this type
+    (``forecaster``, ``scheduler``, ...)."""
+    rows = rows_of(
+        session,
+        "SELECT 1 FROM belief WHERE sensor_id = :sensor AND source_id IN "
+        "(SELECT id FROM data_source WHERE type = :type) LIMIT 1",
+        {"sensor": int(sensor_id), "type": source_type},
+    )
+    return bool(rows)

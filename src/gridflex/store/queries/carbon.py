@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from gridflex.store.models import Asset, AssetType, DataSource, Sensor
 from gridflex.store.queries import beliefs as q
+from gridflex.store.queries import sensors as q_sensors
 from gridflex.store.queries.belief_io import fetch, rows_of
+from gridflex.store.queries.beliefs import extent_us  # noqa: F401 - read here by the carbon services
 
 NO_END_US = 2**62  # an event start later than any real one
 
@@ -160,22 +162,6 @@ def last_event_us(session: Session, sensor_id: int) -> int | None:
     return None if not rows or rows[0][0] is None else int(rows[0][0])
 
 
-def extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, int] | None:
-    """First and last event start over several sensors, or None when they hold nothing."""
-    if not sensor_ids:
-        return None
-    # One MIN or MAX per sensor and subquery: each is a single index probe on both backends.
-    parts = " UNION ALL ".join(
-        f"SELECT (SELECT MIN(event_start_us) FROM belief WHERE sensor_id = {int(s)}) AS lo, "
-        f"(SELECT MAX(event_start_us) FROM belief WHERE sensor_id = {int(s)}) AS hi"
-        for s in sensor_ids
-    )
-    rows = rows_of(session, f"SELECT MIN(lo), MAX(hi) FROM ({parts}) AS extents", {})
-    if not rows or rows[0][0] is None:
-        return None
-    return int(rows[0][0]), int(rows[0][1])
-
-
 def latest_belief_time_us(
     session: Session, sensor_id: int, source_id: int, start_us: int
 ) -> int | None:
@@ -245,12 +231,7 @@ def sensors_of(session: Session, asset_ids: Sequence[int]) -> list[Sensor]:
 
 def sensor_id(session: Session, asset_id: int, name: str) -> int | None:
     """The first sensor of an asset with this name."""
-    return session.scalar(
-        sa.select(Sensor.id)
-        .where(Sensor.generic_asset_id == asset_id, Sensor.name == name)
-        .order_by(Sensor.id)
-        .limit(1)
-    )
+    return q_sensors.sensor_id_by_name(session, asset_id, name)
 
 
 def source_id(session: Session, name: str, type_: str, model: str, version: str) -> int | None:

@@ -21,16 +21,20 @@ def queue_depths(session: Session) -> dict[tuple[str, str], int]:
 
 
 def jobs_for_asset(
-    session: Session, asset_ids: list[int], sensor_ids: list[int], limit: int = 200
+    session: Session,
+    asset_ids: list[int],
+    sensor_ids: list[int],
+    limit: int = 200,
+    *,
+    func_name: str | None = None,
 ) -> list[Job]:
-    """The newest jobs about these assets or sensors."""
-    stmt = (
-        sa.select(Job)
-        .where(sa.or_(Job.asset_id.in_(asset_ids or [-1]), Job.sensor_id.in_(sensor_ids or [-1])))
-        .order_by(Job.enqueued_at.desc())
-        .limit(limit)
+    """The newest jobs about these assets or sensors (only those running ``func_name``)."""
+    stmt = sa.select(Job).where(
+        sa.or_(Job.asset_id.in_(asset_ids or [-1]), Job.sensor_id.in_(sensor_ids or [-1]))
     )
-    return list(session.scalars(stmt))
+    if func_name is not None:
+        stmt = stmt.where(Job.func_name == func_name)
+    return list(session.scalars(stmt.order_by(Job.enqueued_at.desc()).limit(limit)))
 
 
 def recent_jobs(

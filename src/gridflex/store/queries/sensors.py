@@ -1,4 +1,4 @@
-"""Sensors: the sensor list."""
+"""Sensors: lookups and the sensor list."""
 
 from __future__ import annotations
 
@@ -49,3 +49,19 @@ def list_sensors(
         sort_columns=SORT_COLUMNS,
         default_sort=Sensor.id,
     )
+
+
+def sensor_id_by_name(session: Session, asset_id: int, name: str) -> int | None:
+    """The id of the asset's first sensor with this name."""
+    return session.scalar(
+        sa.select(Sensor.id)
+        .where(Sensor.generic_asset_id == asset_id, Sensor.name == name)
+        .order_by(Sensor.id)
+        .limit(1)
+    )
+
+
+def all_sensor_ids_by_name(session: Session) -> dict[str, int]:
+    """Every sensor's id by its name; where names repeat, the newest sensor's."""
+    rows = session.execute(sa.select(Sensor.name, Sensor.id).order_by(Sensor.id))
+    return {name: sensor_id for name, sensor_id in rows}

@@ -1,4 +1,4 @@
-"""Users: the user list."""
+"""Users: lookups and the user list."""
 
 from __future__ import annotations
 
@@ -26,3 +26,8 @@ def list_users(
         sort_columns={"id": User.id, "username": User.username, "email": User.email},
         default_sort=User.id,
     )
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The user with this (unique, stored lower-case) email address."""
+    return session.scalar(sa.select(User).where(User.email == email))
