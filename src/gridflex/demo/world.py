@@ -57,6 +57,9 @@ def build_parts(session: Session, report: DemoReport) -> list[str]:
     return summaries
 
 
+PUBLIC_ASSETS = ("EPEX day-ahead (demo)", "Demo weather station")  # the demo's assets of no account
+
+
 def build(
     session: Session, *, days: int = 365, progress: Callable[[str, int], None] | None = None
 ) -> DemoReport:
@@ -66,7 +69,7 @@ def build(
         user = users.find_user_by_email(session, USER_EMAIL)
         if user is None:
             raise NotFoundError(f"The demo account exists but its user {USER_EMAIL} does not.")
-        names = sensors.all_sensor_ids_by_name(session)
+        names = sensors.sensor_ids_by_name(session, existing.id, PUBLIC_ASSETS)
         return DemoReport(existing.id, user, False, names)
     account = accounts.create_account(session, name=ACCOUNT, roles=["Prosumer"])
     admin_account = accounts.create_account(session, name="Gridflex Operators", roles=["MDC"])
@@ -135,8 +138,8 @@ def _sensor(session: Session, asset_id: int, name: str, unit: str, **extra) -> S
 
 
 def _assets_and_sensors(session: Session, account_id: int) -> dict[str, Sensor]:
-    market = _asset(session, "EPEX day-ahead (demo)", "market", None)
-    weather = _asset(session, "Demo weather station", "weather station", None)
+    market = _asset(session, PUBLIC_ASSETS[0], "market", None)
+    weather = _asset(session, PUBLIC_ASSETS[1], "weather station", None)
     site = _asset(session, "Demo site", "building", account_id)
     made = {
         "day-ahead prices": _sensor(

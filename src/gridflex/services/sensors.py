@@ -151,6 +151,8 @@ def find_sensor_by_name(session: Session, asset_id: int, name: str) -> Sensor | 
     return None if found is None else session.get(Sensor, found)
 
 
-def all_sensor_ids_by_name(session: Session) -> dict[str, int]:
-    """Every sensor's id by its name (of every account); where names repeat, the newest's."""
-    return q.all_sensor_ids_by_name(session)
+def sensor_ids_by_name(
+    session: Session, account_id: int, public_assets: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """Sensor ids by name, of the account's assets and of the named public assets."""
+    return q.sensor_ids_by_name(session, account_id, public_assets)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from gridflex.demo import legacy, world
 from gridflex.security import issue_token
+from gridflex.services import accounts
 from gridflex.store.base import session_scope
 from gridflex.store.models import Asset, Sensor, User
 from tests.api.v1_1 import seed_examples as ex
@@ -31,6 +32,18 @@ def test_seed_examples_work_on_the_demo_world(client, settings):
                 sa.select(sa.func.count()).select_from(Asset).where(Asset.name == "CS 1")
             )
             == 1
+        )
+        # A second run reports the demo's own sensors, not those other accounts hold by the
+        # same name (legacy.build just added CS 1-3 sensors to the demo account).
+        other = world._asset(
+            session,
+            "Another site",
+            "building",
+            accounts.create_account(session, name="Neighbours", roles=["Prosumer"]).id,
+        )
+        world._sensor(session, other.id, "battery power", "MW")
+        assert (
+            world.build(session, days=1).sensors["battery power"] == report.sensors["battery power"]
         )
         prices = session.get(Sensor, report.sensors["day-ahead prices"])
         assert prices.attributes["market_id"] == "epex_da"

@@ -61,7 +61,18 @@ def sensor_id_by_name(session: Session, asset_id: int, name: str) -> int | None:
     )
 
 
-def all_sensor_ids_by_name(session: Session) -> dict[str, int]:
-    """Every sensor's id by its name; where names repeat, the newest sensor's."""
-    rows = session.execute(sa.select(Sensor.name, Sensor.id).order_by(Sensor.id))
+def sensor_ids_by_name(
+    session: Session, account_id: int, public_assets: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """Sensor ids by name, of the account's assets and of the named public assets; where names
+    repeat, the newest sensor's."""
+    owner = Asset.account_id == account_id
+    if public_assets:
+        owner = owner | (Asset.account_id.is_(None) & Asset.name.in_(public_assets))
+    rows = session.execute(
+        sa.select(Sensor.name, Sensor.id)
+        .join(Asset, Asset.id == Sensor.generic_asset_id)
+        .where(owner)
+        .order_by(Sensor.id)
+    )
     return {name: sensor_id for name, sensor_id in rows}
