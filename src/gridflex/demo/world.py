@@ -38,6 +38,7 @@ PARTS = (
     "gridflex.demo.carbon",
     "gridflex.demo.network",
     "gridflex.demo.legacy",
+    "gridflex.demo.weather",
     "gridflex.demo.forecasts",
     "gridflex.demo.schedules",
 )
@@ -190,6 +191,15 @@ def _assets_and_sensors(session: Session, account_id: int) -> dict[str, Sensor]:
         "inflexible-device-sensors": [made["site consumption"].id, made["solar production"].id],
         "site-power-capacity": "250 kVA",
     }
+    site.sensors_to_show_as_kpis = [
+        {"title": "Mean consumption", "sensor": made["site consumption"].id, "function": "mean"},
+        {"title": "Peak consumption", "sensor": made["site consumption"].id, "function": "max"},
+        {
+            "title": "Mean day-ahead price",
+            "sensor": made["day-ahead prices"].id,
+            "function": "mean",
+        },
+    ]
     site.sensors_to_show = [
         {"title": "Prices", "plots": [{"sensor": made["day-ahead prices"].id}]},
         {

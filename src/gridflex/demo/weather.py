@@ -1,0 +1,62 @@
+"""The demo's weather forecast: the next 48 hours of temperature at the demo weather station.
+
+So that a forecast can use the temperature as a future regressor (known over the
+forecast window), as the README's forecasting example does. The values continue
+the measured series' seeded shape (a perfect forecast, which is fine for a demo);
+they are believed when the demo is built, by a forecaster source, so a forecast
+made later may use them and one of the past may not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gridflex.demo import series, world
+from gridflex.services import beliefs, sources
+from gridflex.services.belief_checks import to_us
+from gridflex.store.models import Belief, Sensor
+from gridflex.store.queries import carbon as queries
+from gridflex.timing import utcnow
+
+SENSOR = "temperature"
+HORIZON = pd.Timedelta(hours=48)
+
+
+def build(session: Session, report: Any) -> str:
+    """Forecast the demo's temperature once, from the end of its measurements for 48 hours."""
+    sensor_id = (getattr(report, "sensors", None) or {}).get(SENSOR)
+    sensor = None if sensor_id is None else session.get(Sensor, sensor_id)
+    extent = None if sensor is None else queries.extent_us(session, [sensor.id])
+    if sensor is None or extent is None:
+        return "Weather forecast: no measured temperature in the demo; skipped."
+    source = sources.get_or_create_source(
+        session, name="gridflex demo weather", type="forecaster", model="demo series", version="1"
+    )
+    made = session.scalar(
+        sa.select(Belief.sensor_id)
+        .where(Belief.sensor_id == sensor.id, Belief.source_id == source.id)
+        .limit(1)
+    )
+    if made is not None:
+        return f"Weather forecast: sensor {sensor.id} ({SENSOR}) already has one."
+    first = pd.Timestamp(extent[0], unit="us", tz="UTC")
+    measured_end = pd.Timestamp(extent[1], unit="us", tz="UTC") + sensor.event_resolution
+    # The whole span, so that the seeded shape continues where the measurements stop.
+    index = pd.date_range(first, measured_end + HORIZON, freq="15min", inclusive="left")
+    ahead = index >= measured_end
+    values = series.temperature_c(index, timezone=world.TIMEZONE)[ahead]
+    frame = beliefs.BeliefFrame(
+        index[ahead].as_unit("us").asi8,
+        np.round(values, 4),
+        to_us(utcnow()),
+    )
+    stored = beliefs.write_beliefs(session, sensor, source, frame).stored
+    return (
+        f"Weather forecast: the next 48 h of {SENSOR} (sensor {sensor.id}, {stored} values), "
+        "usable as a future regressor of forecasts."
+    )
