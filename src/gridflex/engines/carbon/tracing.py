@@ -39,8 +39,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
 
 from gridflex.engines.carbon.exchanges import ExchangeLinks, exchange_links
@@ -294,6 +292,10 @@ def _solve_sparse(
     active: NDArray[np.bool_],
     rhs: NDArray[np.float64],
 ) -> NDArray[np.float64]:
+    # scipy loads here, on the first long trace, not in every web process (~15 MiB).
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
     n_steps, n_zones = inflow.shape
     flow = links.net_flow_mw[window]
     offset = (np.arange(n_steps) * n_zones)[:, None]

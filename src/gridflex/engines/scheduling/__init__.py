@@ -49,6 +49,8 @@ An infeasible request raises `InfeasibleScheduleError` naming the conflicting fi
 (never an all-zero schedule); bad input raises `gridflex.errors.ValidationError`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .costs import COST_TERMS
 from .devices import (
     CurtailableProduction,
@@ -61,7 +63,20 @@ from .devices import (
 )
 from .errors import InfeasibleScheduleError
 from .result import ScheduleResult
-from .solve import solve_schedule
+
+if TYPE_CHECKING:
+    from .solve import solve_schedule
+
+
+def __getattr__(name: str) -> Any:
+    # The solver (HiGHS, scipy.sparse: ~20 MiB, 0.2 s) loads on the first schedule, not when a
+    # web process imports the device types to read a flex-model.
+    if name == "solve_schedule":
+        from .solve import solve_schedule
+
+        return solve_schedule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COST_TERMS",

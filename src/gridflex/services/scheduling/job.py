@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridflex.engines.scheduling import solve_schedule
+from gridflex.engines import scheduling as engine  # the solver loads on first use
 from gridflex.errors import ValidationError
 from gridflex.services.belief_checks import to_us
 from gridflex.store.models import Sensor
@@ -70,7 +70,7 @@ def make_schedule(
     context_spec = parse_context(Parser(session, refs=refs), flex_context, {s.id for s in sensors})
     loader = Loader(session, window)
     engine_devices = [build_device(spec, loader, s) for spec, s in zip(specs, sensors, strict=True)]
-    result = solve_schedule(
+    result = engine.solve_schedule(
         engine_devices,
         build_context(context_spec, loader),
         resolution_h=window.resolution_h,
