@@ -7,8 +7,8 @@ Loads, with the store's own bulk path (``q.insert``: binary COPY), day by day ac
 all sensors as data arrive: substations with a year of half-hourly demand (1,000 at
 10⁸ beliefs; the heatmap registry of ``benchmarks/heatmap.py``), the rest as
 15-minute values on the other sensors (fewer sensors for smaller ``--beliefs``, so
-that each still holds a month). Then, first on today's layout (migration 0005, one
-table) and again after ``gridflex db partition`` (hash partitions by sensor):
+that each still holds a month). Then, first on the one-table layout (migration 0008)
+and again after ``gridflex db partition`` (hash partitions by sensor):
 
 - GET one sensor-month, p50 and p99 over ``--requests`` random sensors and months,
   through the store's read (``services.beliefs.read_series``) and over HTTP
@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from common import SECRET, TOKEN_S, drop_postgres, fresh_postgres, running_server
 from heatmap import registry_records
 
-from gridflex.engines.heatmap import parse_dataset
+from gridflex.engines.heatmap import read_dataset
 from gridflex.security import issue_token
 from gridflex.services import accounts, assets, sensors, users
 from gridflex.services import beliefs as belief_service
@@ -68,7 +68,7 @@ def make_entities(url: str, subs: int, others: int, post_sensors: int) -> dict:
     day = timedelta(days=1)
     with session_scope(url) as session:
         dso = accounts.create_account(session, name="Bench DSO", roles=["DSO"])
-        heatmap_service.import_dataset(session, dso, parse_dataset(records)[0])
+        heatmap_service.import_dataset(session, dso, read_dataset(records))
         demand, peak = [], {}
         substations = sa.select(Asset).where(
             Asset.account_id == dso.id, Asset.external_id.in_(peaks)
@@ -245,7 +245,7 @@ def recompute(url: str, account_id: int, layout: str) -> float:
 def run(url: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     subs, others, per_other = plan(args.beliefs, args.sensors)
     print(f"{subs} substations x {DAYS * 48} + {others} sensors x {per_other} beliefs")
-    migrate.upgrade(url, "0005_belief_clustered")  # today's layout: one table
+    migrate.upgrade(url, "0008_login_failures")  # the last layout with one belief table
     began = time.perf_counter()
     ents = make_entities(url, subs, others, post_sensors=10)
     print(f"entities made in {time.perf_counter() - began:.0f} s")
@@ -257,8 +257,8 @@ def run(url: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     one = {"load (COPY + VACUUM) [s]": load_s, "beliefs": float(total)}
     one["bytes per belief"] = bytes_per_belief(url, total)
     one.update(measure(url, ents, per_other, args.requests, "one table"))
-    figures["one table (0005)"] = one
-    migrate.upgrade(url)  # 0006 leaves a big table as it is; 0007 adds the write marks
+    figures["one table (0008)"] = one
+    migrate.upgrade(url)  # 0009 leaves a big table as it is; 0010 adds the write marks
     began = time.perf_counter()
     with get_engine(url).begin() as conn:
         partitioning.convert(conn, args.partitions)
