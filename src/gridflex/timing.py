@@ -75,9 +75,10 @@ def format_duration(value: timedelta) -> str:
     return out if out not in ("P", "-P") else "PT0S"
 
 
-def parse_datetime(text: str, *, field: str = "start", bounded: bool = True) -> datetime:
+def parse_datetime(text: str | datetime, *, field: str = "start", bounded: bool = True) -> datetime:
     """Parse an ISO 8601 datetime that must carry an offset (``Z`` or ``+01:00``), within
-    ``EARLIEST`` and ``LATEST`` (unless not ``bounded``: e.g. a dataset valid "until 9999")."""
+    ``EARLIEST`` and ``LATEST`` (unless not ``bounded``: e.g. a dataset valid "until 9999").
+    A datetime is checked the same way."""
     if isinstance(text, datetime):
         value = text
     else:

@@ -42,7 +42,7 @@ def registry() -> pint.UnitRegistry:
     commands and server processes not touching units should not pay at start-up."""
     import pint
 
-    ureg = pint.UnitRegistry(
+    ureg: pint.UnitRegistry = pint.UnitRegistry(
         preprocessors=[
             lambda s: s.replace("³", "**3").replace("²", "**2"),
             lambda s: s.replace("€", "EUR"),

@@ -186,7 +186,10 @@ SWAGGER_PAGE = """<!doctype html>
 
 def _serve_docs(app: FastAPI) -> None:
     """Swagger UI (5.x, for OpenAPI 3.1) from the swagger-ui-py package's files, not from a CDN."""
-    static = Path(importlib.util.find_spec("swagger_ui").origin).parent / "static"  # type: ignore[union-attr, arg-type]
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("The swagger-ui-py package is missing: it serves the API docs.")
+    static = Path(spec.origin).parent / "static"
     app.mount("/api/v3_0/docs/static", StaticFiles(directory=static), name="swagger-static")
 
     @app.get("/api/v3_0/docs", include_in_schema=False)

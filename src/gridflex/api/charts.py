@@ -180,7 +180,8 @@ def vega_bundle() -> bytes:
         return cached.read_bytes()
     import vl_convert
 
-    script = vl_convert.javascript_bundle().encode()
+    # The stub makes ``snippet`` required; it defaults to None (the default snippet).
+    script = vl_convert.javascript_bundle().encode()  # type: ignore[call-arg]
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(f".{os.getpid()}.tmp")
     partial.write_bytes(script)

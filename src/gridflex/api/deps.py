@@ -47,13 +47,14 @@ def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
     url = (
         replica.url_for_read(primary, settings.database_read_url, user_id) if read_only else primary
     )
-    wrote = False
+    writer: int | None = None  # a user who wrote: their next reads go to the primary
     with session_scope(url) as session:
         session.info["replica"] = url != primary
         yield session
-        wrote = user_id is not None and url == primary and replica.has_written(session)
-    if wrote:
-        replica.note_write(primary, user_id)  # type: ignore[arg-type]
+        if user_id is not None and url == primary and replica.has_written(session):
+            writer = user_id
+    if writer is not None:
+        replica.note_write(primary, writer)
 
 
 def _claimed_user_id(request: Request, settings: Settings) -> int | None:

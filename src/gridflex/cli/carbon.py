@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +21,7 @@ app = typer.Typer(help="Carbon intensity by grid zone.", no_args_is_help=True)
 
 
 @contextmanager
-def _bar(description: str, total: int) -> Iterator[callable]:
+def _bar(description: str, total: int) -> Iterator[Callable[[str], None]]:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -16,7 +16,6 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-import click
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,7 +34,9 @@ from gridflex.timing import format_duration, parse_datetime, parse_duration, utc
 class _DefaultToMake(TyperGroup):
     """``gridflex forecast SENSOR ...`` runs the hidden ``make`` command; named subcommands win."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    # ctx: a click Context; recent typer versions bring their own copy of click, so its
+    # class depends on the typer installed (typer.Context is a subclass: too narrow here).
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["make", *args]
         return super().parse_args(ctx, args)
@@ -273,8 +274,8 @@ def backtest_command(
             f"data known at {plan.cutoff.isoformat()}."
         )
         console.print(outcome.backtest.report(), markup=False, highlight=False)
-        if save:
-            console.print(f"Stored {outcome.stored} beliefs as data source {outcome.source.id}.")  # type: ignore[union-attr]
+        if outcome.source is not None:  # saved
+            console.print(f"Stored {outcome.stored} beliefs as data source {outcome.source.id}.")
 
 
 @app.command("refresh")

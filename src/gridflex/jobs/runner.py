@@ -9,9 +9,10 @@ import socket
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from gridflex.errors import GridflexError
 from gridflex.metrics import JOB_DURATION
@@ -34,10 +35,14 @@ def worker_name(kind: str) -> str:
 def run_job(job_id: str, database_url: str, worker: str | None = None) -> Any:
     """Run a queued job once; a job already claimed, finished or failed is left alone."""
     with session_scope(database_url) as session:
-        claimed = session.execute(
-            sa.update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(status="started", started_at=utcnow(), worker=worker or worker_name("rq"))
+        # Session.execute is typed as returning a Result; an UPDATE gives a CursorResult.
+        claimed = cast(
+            CursorResult[Any],
+            session.execute(
+                sa.update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
+                .values(status="started", started_at=utcnow(), worker=worker or worker_name("rq"))
+            ),
         ).rowcount
         job = session.get(Job, job_id) if claimed else None
         func_name, kwargs = (job.func_name, dict(job.kwargs)) if job else ("", {})

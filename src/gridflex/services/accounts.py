@@ -20,6 +20,7 @@ Admins set them with a PATCH (validated) or with ``gridflex carbon access``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,7 +49,7 @@ def create_account(
     session: Session,
     *,
     name: str,
-    roles: list[str] = (),  # type: ignore[assignment]
+    roles: Sequence[str] = (),
     consultancy_account_id: int | None = None,
     actor: User | None = None,
 ) -> Account:

@@ -146,7 +146,7 @@ class _Rows:
     def then(self, other: _Rows) -> _Rows:
         if not len(self.starts):
             return other
-        beliefs = None if other.beliefs is None else np.concatenate([self.beliefs, other.beliefs])  # type: ignore[list-item]
+        beliefs = None if other.beliefs is None else np.concatenate([self.beliefs, other.beliefs])
         return _Rows(
             np.concatenate([self.starts, other.starts]),
             np.concatenate([self.values, other.values]),

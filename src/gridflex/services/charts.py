@@ -19,13 +19,14 @@ over the most recent beliefs in the requested window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from gridflex import permissions
@@ -36,7 +37,12 @@ from gridflex.store.queries import beliefs as q
 from gridflex.timing import format_duration
 
 MAX_RECORDS = 200_000  # beliefs in one chart_data answer
-KPI_FUNCTIONS = {"sum": np.sum, "mean": np.mean, "min": np.min, "max": np.max}
+KPI_FUNCTIONS: dict[str, Callable[[NDArray[np.float64]], Any]] = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "min": np.min,
+    "max": np.max,
+}
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,8 @@ def _referenced(session: Session, plot: dict[str, Any]) -> list[int]:
     if asset is None:
         return []
     for key, fields in (("flex-context", asset.flex_context), ("flex-model", asset.flex_model)):
-        value = (fields or {}).get(plot.get(key)) if plot.get(key) else None
+        name = plot.get(key)
+        value = (fields or {}).get(name) if name else None
         if isinstance(value, dict) and isinstance(value.get("sensor"), int):
             return [value["sensor"]]
     return []

@@ -7,6 +7,7 @@ and cost for an unknown email as for a wrong password.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -56,7 +57,7 @@ def create_user(
     username: str,
     account_id: int,
     password: str | None = None,
-    roles: list[int | str] = (),  # type: ignore[assignment]
+    roles: Sequence[int | str] = (),
     timezone: str = "Europe/Amsterdam",
     active: bool = True,
     actor: User | None = None,

@@ -125,7 +125,7 @@ def _copy_rows(conn: Connection, report: Progress) -> None:
             ),
             {"first": first, "next": first + step},
         )
-        copied += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        copied += int(result.rowcount or 0)
         report("copy", copied, max(total, copied))
 
 

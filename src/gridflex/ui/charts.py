@@ -93,8 +93,8 @@ def _chart(
         session, [s for p in panels for s in p.sensors], span
     )
     for record in records:
-        kind = (sources.get(record["source"]) or {}).get("type")
-        record["kind"] = KINDS.get(kind, "recorded")
+        source_type = (sources.get(record["source"]) or {}).get("type") or ""
+        record["kind"] = KINDS.get(source_type, "recorded")
         record["source_name"] = (sources.get(record["source"]) or {}).get("name", "")
     spec = chart_specs.chart_spec(
         panels,

@@ -80,8 +80,8 @@ def _countries() -> bytes:
 
 def _tree(rows: list[Asset]) -> list[dict[str, Any]]:
     """Assets as nested nodes; an asset whose parent is not listed is shown at the top."""
-    nodes = {a.id: {"asset": a, "children": []} for a in rows}
-    top = []
+    nodes: dict[int, dict[str, Any]] = {a.id: {"asset": a, "children": []} for a in rows}
+    top: list[dict[str, Any]] = []
     for a in rows:
         parent = nodes.get(a.parent_asset_id) if a.parent_asset_id is not None else None
         (parent["children"] if parent else top).append(nodes[a.id])
@@ -146,6 +146,7 @@ def render_asset(
     status_code: int = 200,
 ) -> Response:
     span, shown = ui_charts.window(user, **controls)
+    kpi_error: str | None
     try:
         kpis = charts.kpis(
             session, asset, user, start=span.event_starts_after, end=span.event_ends_before

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from gridflex import errors, permissions
 from gridflex.api.deps import SessionDep, SettingsDep, authenticate
@@ -150,7 +151,7 @@ def required_user(request: Request, session: SessionDep, settings: SettingsDep) 
 async def check_csrf(request: Request, settings: SettingsDep) -> None:
     """Refuse a state-changing request without this session's CSRF token (403)."""
     token = request.cookies.get(cookies.SESSION_COOKIE) or ""
-    given = request.headers.get(cookies.CSRF_HEADER)
+    given: str | UploadFile | None = request.headers.get(cookies.CSRF_HEADER)
     if given is None and "form" in request.headers.get("content-type", ""):
         given = (await request.form()).get(cookies.CSRF_FIELD)  # parsed once, kept by Starlette
     if not token or not cookies.tokens_match(

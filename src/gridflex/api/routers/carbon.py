@@ -72,7 +72,9 @@ def _from_memory(request: Request, route: str) -> Response | None:
     """A repeated ``latest``/``history`` query whose answer is in memory: a dict lookup for the
     parameters (validated by FastAPI the first time this query string came) and the answer."""
     state: CarbonState | None = getattr(request.app.state, "carbon", None)
-    recent = None if state is None else state.validated.get((route, request.scope["query_string"]))
+    if state is None:
+        return None
+    recent = state.validated.get((route, request.scope["query_string"]))
     if recent is None:
         return None
     answer = answers.from_memory(state, token_from_headers(request), route, recent)

@@ -115,7 +115,7 @@ TriggerBody = Annotated[ScheduleTrigger, Depends(trigger_body)]
 
 def _answer(triggered: scheduling.Triggered, results_sensor: int | None) -> JSON:
     job = triggered.job_id
-    body = {
+    body: dict[str, str | dict[str, str]] = {
         "status": "PROCESSED",
         "message": "Request has been processed.",
         "schedule": job,

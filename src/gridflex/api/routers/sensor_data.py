@@ -11,12 +11,13 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -121,13 +122,21 @@ def _reject(field: str, message: str, location: str = LOCATION) -> RequestValida
     )
 
 
-def _parse(model: type, payload: Any, location: str = LOCATION) -> Any:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _check_body(payload: Any, location: str) -> None:
+    """Refuse a body that is not JSON, or not a JSON object (an absent body passes)."""
     if isinstance(payload, _NotJson):
         raise _reject(
             "_schema", f"The request body is not valid JSON ({payload.problem}).", location
         )
     if payload is not None and not isinstance(payload, dict):
         raise _reject("_schema", "The request body must be a JSON object.", location)
+
+
+def _parse(model: type[_Model], payload: Any, location: str = LOCATION) -> _Model:
+    _check_body(payload, location)
     try:
         return model.model_validate(payload or {})
     except PydanticValidationError as exc:
@@ -287,8 +296,7 @@ def delete_sensor_data(
 
 def _delete_filters(request: Request, payload: Any) -> dict[str, Any]:
     """Filters from the query and the JSON body (clients send either); one given twice must agree."""
-    if isinstance(payload, _NotJson) or (payload is not None and not isinstance(payload, dict)):
-        return _parse(SensorDataDelete, payload, location="query")  # raises the body's error
+    _check_body(payload, "query")
     query: dict[str, Any] = dict(request.query_params)
     if "source" in request.query_params:
         query["source"] = request.query_params.getlist("source")

@@ -233,8 +233,8 @@ def _total_problems(substation: Substation, label: str) -> list[Problem]:
             total = getattr(substation, attr)
             if not isinstance(total, int | float):
                 continue
-            values = [getattr(p, attr, None) for p in projects]
-            values = [v for v in values if isinstance(v, int | float) and v]
+            found = (getattr(p, attr, None) for p in projects)
+            values: list[float] = [v for v in found if isinstance(v, int | float) and v]
             listed = sum(values)
             # Each number is exact to half its last written digit; so is their sum.
             slack = written_half_digit(total) + sum(written_half_digit(v) for v in values)

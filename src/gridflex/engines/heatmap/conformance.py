@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +126,8 @@ def _where(problem: Problem) -> str:
 
 def split(problems: Iterable[Problem]) -> tuple[list[Problem], list[Problem]]:
     """(refused, kept) by the kind of each problem."""
-    refused, kept = [], []
+    refused: list[Problem] = []
+    kept: list[Problem] = []
     for problem in problems:
         (refused if KINDS.get(problem.kind, (REFUSED,))[0] == REFUSED else kept).append(problem)
     return refused, kept
@@ -203,7 +204,7 @@ def _off_globe(record: Substation | Circuit, label: str) -> Problem | None:
     return None
 
 
-def explain_references(problems: Sequence[Problem], gone: set[str]) -> list[Problem]:
+def explain_references(problems: Sequence[Problem], gone: Set[str]) -> list[Problem]:
     """Unresolved references to records that were refused say so."""
     out = []
     for problem in problems:

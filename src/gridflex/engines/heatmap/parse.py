@@ -216,7 +216,8 @@ class _Reader:
             self.note(label, info.key, raw, value, reason)
         return value
 
-    def records(self, info: FieldInfo, raw: Any, label: str, prefix: str) -> list[Any] | None:
+    def records(self, info: FieldInfo, raw: Any, label: str, prefix: str) -> Any:
+        """The records read (a list), or ``_FAILED`` when ``raw`` holds no list."""
         assert info.item is not None
         if isinstance(raw, dict):
             self.note(label, info.key, "{...}", "[{...}]", "single record wrapped in a list")

@@ -38,6 +38,7 @@ from gridflex.services.carbon.compute import Window, factors_g_per_kwh, system_l
 from gridflex.services.carbon.freshness import refresh, sensor_id
 from gridflex.services.carbon.readings import DAY_US, iso, no_data
 from gridflex.services.carbon.registry import Registry, ZoneRecord
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import Sensor
 from gridflex.store.queries import carbon as queries
 
@@ -73,7 +74,7 @@ def zone_forecast(session: Session, registry: Registry, zone_id: str) -> ZoneFor
     last = None if stamp_id is None else queries.last_event_us(session, stamp_id)
     if stamp_id is None or last is None:
         raise no_data(zone_id, "power")
-    step_us = td_us(session.get(Sensor, stamp_id).event_resolution)
+    step_us = td_us(get_sensor(session, stamp_id).event_resolution)
     data_end = last + step_us
     if _stored_belief_time(session, record, data_end) != data_end:
         system = registry.system(zone_id)
@@ -106,6 +107,8 @@ def make_forecast(
     production = np.full((ahead.n, len(system), len(PRODUCTION_TYPES)), np.nan)
     for z, zone_id in enumerate(system):
         record = registry.zones[zone_id]
+        if record.asset_id is None:  # a zone without an asset has no sensors
+            continue
         for name in record.sensors:
             kind = naming.production_type_of(name)
             if kind is not None:
@@ -262,7 +265,7 @@ def _read(
             return np.full(ahead.n, np.nan)
         return beliefs.read_series(
             session,
-            session.get(Sensor, sid),
+            get_sensor(session, sid),
             start=ahead.start,
             duration=ahead.duration,
             resolution=ahead.resolution,

@@ -43,7 +43,12 @@ Progress = Callable[[str], None]
 HOUR_US = 3_600_000_000
 _OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
 INPUT_TYPES = (*PRODUCTION_TYPES, *naming.CHARGE_TYPES)
-IMPORT_SOURCE = {"name": "gridflex carbon import", "type": "user", "model": None, "version": None}
+IMPORT_SOURCE: naming.SourceSpec = {
+    "name": "gridflex carbon import",
+    "type": "user",
+    "model": None,
+    "version": None,
+}
 
 
 @dataclass

@@ -36,7 +36,7 @@ from gridflex.services.carbon.forecasts import ZoneForecast
 from gridflex.services.carbon.freshness import sensor_id
 from gridflex.services.carbon.readings import HOUR_US, iso
 from gridflex.services.carbon.registry import Registry
-from gridflex.store.models import Sensor
+from gridflex.services.sensors import get_sensor
 from gridflex.timing import format_duration
 
 FIT_PERIOD = timedelta(days=28)
@@ -83,7 +83,7 @@ def _read(session: Session, sid: int | None, window: Window, source_id: int | No
         return np.full(window.n, np.nan)
     return beliefs.read_series(
         session,
-        session.get(Sensor, sid),
+        get_sensor(session, sid),
         start=window.start,
         duration=window.duration,
         resolution=window.resolution,

@@ -42,6 +42,8 @@ sensors, believed at the end of the measured data).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from gridflex.engines.carbon import PRODUCTION_TYPES
 from gridflex.store.queries.carbon import InputNames
 
@@ -71,8 +73,23 @@ PRICE_SENSOR_ATTRIBUTE = "price_sensor_id"
 MW = "MW"
 INTENSITY_UNIT = "gCO2eq/kWh"
 
-REPORTER = {"name": "gridflex carbon", "type": "reporter", "model": "flow tracing", "version": "1"}
-FORECASTER = {
+
+class SourceSpec(TypedDict):
+    """The fields that tell one of carbon's data sources (arguments of ``get_or_create_source``)."""
+
+    name: str
+    type: str
+    model: str | None
+    version: str | None
+
+
+REPORTER: SourceSpec = {
+    "name": "gridflex carbon",
+    "type": "reporter",
+    "model": "flow tracing",
+    "version": "1",
+}
+FORECASTER: SourceSpec = {
     "name": "gridflex carbon forecast",
     "type": "forecaster",
     "model": "boosted per series + flow tracing",

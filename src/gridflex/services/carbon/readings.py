@@ -29,6 +29,7 @@ from gridflex.services.carbon import store as zone_store
 from gridflex.services.carbon.freshness import is_stale, refresh, sensor_id
 from gridflex.services.carbon.registry import Registry, ZoneRecord
 from gridflex.services.carbon.state import CarbonState, ZoneEntry
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import Sensor
 from gridflex.store.queries import carbon as queries
 
@@ -120,7 +121,7 @@ def load_entry(session: Session, record: ZoneRecord, now_us: int) -> ZoneEntry |
     latest = queries.last_value_event_us(session, intensity_id, reporter_id, now_us)
     if latest is None:
         return None
-    resolution_us = td_us(session.get(Sensor, stamp_id).event_resolution) or HOUR_US
+    resolution_us = td_us(get_sensor(session, stamp_id).event_resolution) or HOUR_US
     lo = latest - DAY_US + resolution_us
     stamps = queries.event_times(session, stamp_id, reporter_id, lo, None)
     intensity = {}

@@ -111,7 +111,7 @@ class Registry:
 
     def input_sensors(self, system: Iterable[str]) -> list[SensorRef]:
         """Production and exchange sensors of the zones of a system."""
-        out = []
+        out: list[SensorRef] = []
         for zone_id in system:
             record = self.zones.get(zone_id)
             if record is not None:

@@ -16,6 +16,7 @@ import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from cachetools import LRUCache
@@ -26,6 +27,9 @@ from gridflex.services.carbon.access import Access
 from gridflex.services.carbon.cache import Clock, FreshCache
 from gridflex.services.carbon.registry import Registry, load_registry
 from gridflex.store.base import get_engine
+
+if TYPE_CHECKING:  # answers imports this module
+    from gridflex.services.carbon.answers import Recent
 
 REGISTRY_TTL_S = 5.0  # zones and sensors created by other processes appear within this time
 CHECK_INTERVAL_S = 1.0  # latest and history compare with the store at most this often per zone
@@ -79,7 +83,7 @@ class CarbonState:
         )
         # Query strings of the hot routes, with the parameters FastAPI validated them into: a
         # repeated request skips validating them again (on the event loop's thread only).
-        self.validated: LRUCache[tuple[str, bytes], object] = LRUCache(MAX_QUERIES)
+        self.validated: LRUCache[tuple[str, bytes], Recent] = LRUCache(MAX_QUERIES)
         _STATES.add(self)
 
     def registry(self, session: Session, *, max_age_s: float = REGISTRY_TTL_S) -> Registry:

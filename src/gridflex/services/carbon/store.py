@@ -72,6 +72,6 @@ def forecaster(session: Session) -> DataSource:
     return sources.get_or_create_source(session, **naming.FORECASTER)
 
 
-def source_id(session: Session, spec: dict[str, str]) -> int | None:
+def source_id(session: Session, spec: naming.SourceSpec) -> int | None:
     """The id of a carbon data source if it exists (reads never create one)."""
     return q.source_id(session, spec["name"], spec["type"], spec["model"], spec["version"])

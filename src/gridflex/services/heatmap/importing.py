@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,7 @@ from gridflex.services.heatmap.file_publishing import publish_file
 from gridflex.store.models import Account, User
 
 # Published figures a registry need not hold: publishing computes them.
-COMPUTED = {
+COMPUTED: dict[type, dict[str, Any]] = {
     Substation: {
         "demand_firm_capacity_mva": 0.0,
         "demand_available_capacity_mva": 0.0,
@@ -59,7 +60,7 @@ COMPUTED = {
     },
     Circuit: {"demand_constraint": "Green"},
 }
-_PLACEHOLDER_METADATA = {
+_PLACEHOLDER_METADATA: dict[str, Any] = {
     **{
         name: "-"
         for name in (
@@ -141,6 +142,8 @@ def import_dataset(
             strict=strict,
         )
         report.published, report.published_new = published.row.identifier, published.created
+        if published.conformance is None:  # publish_file always hands one to store
+            raise ValueError("publishing the file gave no conformance report")
         report.conformance = published.conformance
     audit.record(
         session,
@@ -157,11 +160,14 @@ def import_dataset(
     return report
 
 
+_Record = TypeVar("_Record", Substation, Circuit)
+
+
 def _with_placeholders(dataset: Dataset) -> Dataset:
     """The dataset with stand-ins for absent computed figures and for its metadata (a
     registry holds none: publishing checks the metadata)."""
 
-    def filled(record: Substation | Circuit) -> Substation | Circuit:
+    def filled(record: _Record) -> _Record:
         missing = {k: v for k, v in COMPUTED[type(record)].items() if getattr(record, k) is None}
         return dataclasses.replace(record, **missing) if missing else record
 

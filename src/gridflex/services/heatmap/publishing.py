@@ -238,10 +238,10 @@ def _metadata(
     request: PublishRequest,
     base: Dataset,
     now: datetime | None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Dublin Core fields: given, else those of the account's previous dataset, else defaults."""
     defaults = default_metadata(session, account, base, now)
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         name: getattr(request, name) or defaults[name] for name in (*_METADATA_FIELDS, "language")
     }
     return {
@@ -362,7 +362,11 @@ def list_datasets(session: Session) -> list[HeatmapDataset]:
 
 def content_of(session: Session, row: HeatmapDataset, *, geojson: bool = False) -> bytes:
     """The stored JSON (or GeoJSON) bytes: deferred columns, loaded only here."""
-    return bytes(queries.dataset_column(session, row.id, "geojson" if geojson else "content"))
+    column = "geojson" if geojson else "content"
+    value = queries.dataset_column(session, row.id, column)
+    if value is None or isinstance(value, dict):  # both columns hold bytes, never null
+        raise ValueError(f"heatmap dataset {row.id} has no stored {column}")
+    return bytes(value)  # a driver may give a memoryview
 
 
 def conformance_of(session: Session, row: HeatmapDataset) -> dict[str, Any] | None:

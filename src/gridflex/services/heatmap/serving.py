@@ -219,7 +219,7 @@ class _LRU:
         self.entries = entries
         self.budget = budget
         self.weight = weight
-        self.total = 0
+        self.total = 0.0
         self.items: OrderedDict[Any, Any] = OrderedDict()
         self.lock = threading.Lock()
 

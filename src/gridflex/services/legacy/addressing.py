@@ -126,6 +126,7 @@ def resolve_connection(
         f"Connection {text!r} was not found among the connections you have access to "
         "(see getConnection for their addresses and names).",
     )
+    asset: Asset | None
     if match := _FM1.match(body):
         sensor = session.get(Sensor, int(match["id"]))
         if sensor is None or not _readable(user, sensor.asset):
@@ -338,6 +339,8 @@ def _nearest(
     candidates = [
         (distance_km(lat, lon, s.asset.latitude, s.asset.longitude), s.id, s)
         for s in session.scalars(stmt)
+        # The query leaves out stations without a position; the check says so to mypy.
+        if s.asset.latitude is not None and s.asset.longitude is not None
         if _sensor_weather_type(s) == kind and _readable(user, s.asset)
     ]
     if not candidates:

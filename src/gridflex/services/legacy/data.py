@@ -61,10 +61,11 @@ def post_power(
                 f"not {format_duration(group.horizon)}; post forecasts with postPrognosis.",
                 field="horizon",
             )
+        given = group.required_values()
         for label in group.entities:
             sensor = addressing.resolve_connection(session, user, label, host, write=True)
-            _check_signs(sensor, group.values, label)
-            values = -group.values if _production_positive(sensor) else group.values
+            _check_signs(sensor, given, label)
+            values = -given if _production_positive(sensor) else given
             postings.append(_Posting(sensor, group, values, POWER_UNIT))
     return _write(session, user, postings, now)
 
@@ -75,8 +76,9 @@ def post_prices(
     """Prices (``<currency>/MWh``) for the markets of each group."""
     postings = []
     for group in groups:
-        currency = addressing.price_currency(group.unit) if group.unit else None
-        if currency is None or not _same_unit(group.unit, f"{currency}/MWh"):
+        unit = group.unit or ""
+        currency = addressing.price_currency(unit) if unit else None
+        if currency is None or not _same_unit(unit, f"{currency}/MWh"):
             raise LegacyError(
                 "INVALID_UNIT",
                 f"Prices should be given in <currency>/MWh (e.g. EUR/MWh), not {group.unit!r}.",
@@ -91,7 +93,7 @@ def post_prices(
                     f"Prices for market {label!r} should be given in {wanted}/MWh.",
                     field="unit",
                 )
-            postings.append(_Posting(sensor, group, group.values, group.unit))
+            postings.append(_Posting(sensor, group, group.required_values(), unit))
     return _write(session, user, postings, now)
 
 
@@ -113,14 +115,14 @@ def post_weather(
             )
             expected = addressing.WEATHER_UNITS.get(target.weather_type or "", target.sensor.unit)
             what = target.weather_type or f"sensor {target.sensor.id}"
-            _require_unit(group.unit, expected, what)
-            if not is_convertible(group.unit, target.sensor.unit):
+            unit = _require_unit(group.unit, expected, what)
+            if not is_convertible(unit, target.sensor.unit):
                 raise LegacyError(
                     "INVALID_UNIT",
-                    f"The {what} sensor records {target.sensor.unit!r}, which {group.unit!r} cannot convert to.",
+                    f"The {what} sensor records {target.sensor.unit!r}, which {unit!r} cannot convert to.",
                     field="unit",
                 )
-            postings.append(_Posting(target.sensor, group, group.values, group.unit))
+            postings.append(_Posting(target.sensor, group, group.required_values(), unit))
     return _write(session, user, postings, now)
 
 
@@ -132,13 +134,14 @@ def _write(
     now = now or utcnow()
     stored = known = 0
     for p in postings:
+        start, duration = p.group.required_period()
         result = beliefs.post_series(
             session,
             p.sensor,
             source,
             values=p.values,
-            start=p.group.start,
-            duration=p.group.duration,
+            start=start,
+            duration=duration,
             unit=p.unit,
             prior=p.group.prior,
             horizon=p.group.horizon,
@@ -158,6 +161,7 @@ def read_power(session: Session, user: User, groups: list[Group], *, host: str) 
         unit = group.unit or POWER_UNIT
         _require_unit(unit, POWER_UNIT, "power")
         source_ids = resolve_sources(session, group.sources) if group.sources else None
+        start, duration = group.required_period()
         total: np.ndarray | None = None
         for label in group.entities:
             sensor = addressing.resolve_connection(session, user, label, host, write=False)
@@ -165,8 +169,8 @@ def read_power(session: Session, user: User, groups: list[Group], *, host: str) 
             series = beliefs.read_series(
                 session,
                 sensor,
-                start=group.start,
-                duration=group.duration,
+                start=start,
+                duration=duration,
                 resolution=group.resolution,
                 unit=POWER_UNIT,
                 prior=group.prior,
@@ -181,6 +185,8 @@ def read_power(session: Session, user: User, groups: list[Group], *, host: str) 
                     field="resolution",
                 )
             total = values if total is None else total + values
+        if total is None:
+            raise ValueError("a group without connections")  # parse_groups refuses those
         out.append(significant(total, _DIGITS))
     return out
 
@@ -276,9 +282,11 @@ def _same_unit(given: str | None, expected: str) -> bool:
     return abs(zero) < 1e-12 and abs(one - 1.0) < 1e-12
 
 
-def _require_unit(given: str | None, expected: str, what: str) -> None:
-    if not _same_unit(given, expected):
+def _require_unit(given: str | None, expected: str, what: str) -> str:
+    """``given``, if it is ``expected`` under some spelling."""
+    if not given or not _same_unit(given, expected):
         stated = f", not {given!r}" if given else " (the message states no unit)"
         raise LegacyError(
             "INVALID_UNIT", f"Data for {what} should be given in {expected}{stated}.", field="unit"
         )
+    return given

@@ -66,6 +66,18 @@ class Group:
     resolution: timedelta | None
     sources: list[str] | None
 
+    def required_values(self) -> np.ndarray:
+        """The values of a group parsed ``with_values``."""
+        if self.values is None:
+            raise ValueError("this group was parsed without values")
+        return self.values
+
+    def required_period(self) -> tuple[datetime, timedelta]:
+        """Start and duration of a group parsed with values or ``needs_period``."""
+        if self.start is None or self.duration is None:
+            raise ValueError("this group was parsed without a period")
+        return self.start, self.duration
+
 
 def normalise_keys(obj: dict[str, Any]) -> dict[str, Any]:
     """The same object with plural keys only, and lists where lists are meant."""

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gridflex.engines.scheduling import SiteContext
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import Asset, Sensor
 from gridflex.units import parse_quantity
 
@@ -176,7 +177,7 @@ def _inflexible_kw(spec: ContextSpec, loader: Loader) -> np.ndarray:
     """Signed power of the devices that are not scheduled, consumption positive. [kW]"""
     total = np.zeros(loader.window.n)
     for sensor_id in spec.inflexible_sensor_ids:
-        sensor = loader.session.get(Sensor, sensor_id)
+        sensor = get_sensor(loader.session, sensor_id)
         power = np.nan_to_num(loader.sensor_series(sensor, "kW"))  # no data: nothing flows
         total += power if consumption_is_positive(sensor) else -power
     # Given as magnitudes: a production sensor may store its values with either sign.
@@ -206,8 +207,11 @@ def build_context(spec: ContextSpec, loader: Loader) -> SiteContext:
             "Carbon intensity",
             "carbon-intensity",
         )
+    consumption_price = _price(spec, loader, "consumption-price")
+    if consumption_price is None:  # parse_context refuses a flex-context without one
+        raise ValueError("a flex-context without consumption-price")
     return SiteContext(
-        consumption_price_per_kwh=_price(spec, loader, "consumption-price"),
+        consumption_price_per_kwh=consumption_price,
         production_price_per_kwh=_price(spec, loader, "production-price"),
         inflexible_power_kw=_inflexible_kw(spec, loader),
         site_power_capacity_kw=loader.steps(v.get("site-power-capacity"), default=math.inf),

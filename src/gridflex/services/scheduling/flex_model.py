@@ -31,6 +31,7 @@ from gridflex.engines.scheduling import (
     StorageDevice,
 )
 from gridflex.errors import ValidationError
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import Sensor
 from gridflex.timing import parse_duration
 from gridflex.units import is_convertible
@@ -320,7 +321,7 @@ def _build_storage(spec: DeviceSpec, loader: Loader, sensor: Sensor) -> StorageD
     v, w = spec.values, loader.window
     soc_at_start = spec.soc_at_start_kwh
     if soc_at_start is None and spec.soc_sensor_id is not None:
-        soc_at_start = loader.value_at_start(loader.session.get(Sensor, spec.soc_sensor_id), "kWh")
+        soc_at_start = loader.value_at_start(get_sensor(loader.session, spec.soc_sensor_id), "kWh")
         if math.isnan(soc_at_start):
             raise ValidationError(
                 f"{spec.name}: soc-at-start is not given and the state-of-charge sensor "

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from gridflex.errors import InsufficientDataError
 from gridflex.services import beliefs
 from gridflex.services.belief_checks import DAY_US, from_us, td_us, to_us
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import Sensor
 
 from .values import Fixed, FromSensor, Segments, Spec, Total
@@ -143,7 +144,7 @@ class Loader:
 
     def _sensor(self, spec: FromSensor, at_ends: bool) -> np.ndarray:
         return self.sensor_series(
-            self.session.get(Sensor, spec.sensor_id), spec.unit, at_ends=at_ends
+            get_sensor(self.session, spec.sensor_id), spec.unit, at_ends=at_ends
         )
 
     def _segments(self, spec: Segments, at_ends: bool) -> np.ndarray:

@@ -11,7 +11,7 @@ before the job's belief time, which is that job's schedule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gridflex.engines.scheduling import ScheduleResult
 from gridflex.services import beliefs, sources
 from gridflex.services.belief_checks import from_us, td_us, to_us
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import DataSource, Sensor
 from gridflex.store.queries import beliefs as q
 from gridflex.units import convert
@@ -113,7 +114,7 @@ def save_schedule(
     for k, (spec, sensor) in enumerate(devices):
         frames.append((sensor, _power_frame(sensor, window, result.power_kw[k], 0)))
         if spec.soc_sensor_id is not None and k in result.soc_kwh:
-            soc_sensor = session.get(Sensor, spec.soc_sensor_id)
+            soc_sensor = get_sensor(session, spec.soc_sensor_id)
             frames.append((soc_sensor, _soc_frame(soc_sensor, window, result.soc_kwh[k], 0)))
     belief_time = _free_belief_time(session, source, [s for s, _ in frames], window, belief_time_us)
     saved = Saved(source.id, belief_time)
@@ -137,18 +138,23 @@ def read_saved(
     start = from_us(int(result["start-us"]))
     prior = from_us(int(result["belief-time-us"]))
     source_ids = [int(result["source"])]
-    read = {
-        "start": start,
-        "duration": duration,
-        "resolution": resolution,
-        "unit": unit,
-        "source_ids": source_ids,
-    }
-    series = beliefs.read_series(session, sensor, prior=prior, **read)
-    values = series.values
+
+    def read(prior: datetime | None) -> np.ndarray:
+        return beliefs.read_series(
+            session,
+            sensor,
+            start=start,
+            duration=duration,
+            resolution=resolution,
+            unit=unit,
+            prior=prior,
+            source_ids=source_ids,
+        ).values
+
+    values = read(prior)
     if np.isnan(values).any():
         # Values equal to the source's newest belief were not stored again (a schedule recorded
         # with a prior earlier than a newer one): they are that newer belief.
-        newest = beliefs.read_series(session, sensor, **read).values
+        newest = read(None)
         values = np.where(np.isnan(values), newest, values)
     return values

@@ -27,6 +27,7 @@ from gridflex.errors import ValidationError
 from gridflex.jobs import enqueue
 from gridflex.jobs.service import check_rate_limit
 from gridflex.services.assets import descendant_ids
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import Asset, Job, Sensor, User
 from gridflex.timing import format_duration, parse_rate_limit, utcnow
 
@@ -141,7 +142,7 @@ class Prepared:
     kwargs: dict[str, Any]
     site: Asset
     sensor_ids: list[int]
-    account_id: int | None
+    account_id: int  # the site's account, else the user's
 
 
 def _checked_specs(
@@ -171,7 +172,7 @@ def _checked_specs(
         )
     for sensor_id in set(soc_ids):
         permissions.require(
-            permissions.can_access_sensor(user, session.get(Sensor, sensor_id), permissions.UPDATE),
+            permissions.can_access_sensor(user, get_sensor(session, sensor_id), permissions.UPDATE),
             f"You may not write to the state-of-charge sensor {sensor_id}.",
         )
     return specs, refs

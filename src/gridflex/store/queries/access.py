@@ -20,7 +20,7 @@ from gridflex import permissions
 from gridflex.store.models import Account, User
 
 
-def own_and_consulted_account_ids(user: User) -> sa.Select[tuple[int]]:
+def own_and_consulted_account_ids(user: User) -> sa.Select[int]:
     """The user's own account and, for consultants, the accounts their account consults for."""
     own = Account.id == user.account_id
     if user.has_role("consultant"):
@@ -30,7 +30,7 @@ def own_and_consulted_account_ids(user: User) -> sa.Select[tuple[int]]:
     return sa.select(Account.id).where(own)
 
 
-def readable_account_ids(user: User | None) -> sa.Select[tuple[int]] | None:
+def readable_account_ids(user: User | None) -> sa.Select[int] | None:
     """The ids of the accounts ``user`` may read; None when that is every account (also for
     ``user=None``: the operator at the command line)."""
     if user is None or permissions.reads_everything(user):

@@ -46,16 +46,24 @@ def _compiled(dialect: Dialect, sql: str) -> tuple[str, tuple[str, ...] | None]:
     return str(compiled), order
 
 
+def _driver(session: Session) -> Any:
+    """The DB-API connection under the session's own (psycopg or sqlite3: no common type)."""
+    driver = session.connection().connection.driver_connection
+    if driver is None:  # None only once the pool has invalidated the connection
+        raise RuntimeError("The session's database connection was invalidated.")
+    return driver
+
+
 def _execute(session: Session, sql: str, params: Mapping[str, Any]) -> Any:
     """Run ``sql`` on the session's own DB-API connection (inside its transaction); a cursor."""
     dialect = session.get_bind().dialect
     text, order = _compiled(dialect, sql)
     bound: Any = dict(params) if order is None else [params[name] for name in order]
-    driver = session.connection().connection.driver_connection
+    driver = _driver(session)
     if is_postgres(session):
-        cursor = driver.cursor(binary=True)  # type: ignore[union-attr]
+        cursor = driver.cursor(binary=True)
     else:
-        cursor = driver.cursor()  # type: ignore[union-attr]
+        cursor = driver.cursor()
     try:
         cursor.execute(text, bound)
     except BaseException:
@@ -96,19 +104,19 @@ def copy_in(session: Session, table: str, rows: np.ndarray, kinds: Mapping[str, 
     names = list(rows.dtype.names or ())
     # One list per column and zip: a structured array's own tolist() is 3x slower.
     records = zip(*(rows[name].tolist() for name in names), strict=True)
-    driver = session.connection().connection.driver_connection
+    driver = _driver(session)
     if is_postgres(session):
         statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, names))
         )
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
             copy.set_types([_PG_TYPES[kinds[name]] for name in names])
             for record in records:
                 copy.write_row(record)
         return
     columns = ", ".join(f'"{name}"' for name in names)
     placeholders = ", ".join("?" for _ in names)
-    cursor = driver.cursor()  # type: ignore[union-attr]
+    cursor = driver.cursor()
     try:
         cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})', records)
     finally:

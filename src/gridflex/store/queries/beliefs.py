@@ -24,9 +24,11 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 from gridflex.store.queries.belief_io import copy_in, fetch, is_postgres, rows_of
@@ -253,7 +255,7 @@ def delete_beliefs(
     the number deleted."""
     where, params = _where(sensor_id, start_us, end_us, flt)
     result = session.execute(sa.text(f"DELETE FROM belief WHERE {where}"), params)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rowcount(result)
 
 
 def stats_per_source(
@@ -282,7 +284,7 @@ def stats_per_source(
         f"MIN(event_value), MAX(event_value), AVG(event_value{exact}), SUM(event_value{exact}), "
         f"COUNT(*) FROM ({picked}) AS picked GROUP BY source_id ORDER BY source_id"
     )
-    return rows_of(session, sql, params)  # type: ignore[return-value]
+    return rows_of(session, sql, params)
 
 
 def latest_event_per_source(
@@ -293,7 +295,7 @@ def latest_event_per_source(
         "SELECT source_id, MAX(event_start_us) FROM belief "
         "WHERE sensor_id = :sensor_id AND belief_time_us <= :before_us GROUP BY source_id"
     )
-    return rows_of(session, sql, {"sensor_id": int(sensor_id), "before_us": int(before_us)})  # type: ignore[return-value]
+    return rows_of(session, sql, {"sensor_id": int(sensor_id), "before_us": int(before_us)})
 
 
 def delete_orphans(session: Session) -> int:
@@ -304,7 +306,7 @@ def delete_orphans(session: Session) -> int:
             "OR source_id NOT IN (SELECT id FROM data_source)"
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rowcount(result)
 
 
 def extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, int] | None:
@@ -333,3 +335,9 @@ def has_beliefs_from_source_type(session: Session, sensor_id: int, source_type: 
         {"sensor": int(sensor_id), "type": source_type},
     )
     return bool(rows)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows a DELETE touched: Session.execute is typed as returning a Result, but a DML
+    statement gives a CursorResult, which has the count."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -234,7 +234,9 @@ def sensor_id(session: Session, asset_id: int, name: str) -> int | None:
     return q_sensors.sensor_id_by_name(session, asset_id, name)
 
 
-def source_id(session: Session, name: str, type_: str, model: str, version: str) -> int | None:
+def source_id(
+    session: Session, name: str, type_: str, model: str | None, version: str | None
+) -> int | None:
     """The id of the data source with exactly these fields, if it exists."""
     return session.scalar(
         sa.select(DataSource.id)

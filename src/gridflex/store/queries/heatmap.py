@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -75,7 +75,7 @@ def insert_assets(
     """
     if not rows:
         return []
-    table = Asset.__table__
+    table = cast(sa.Table, Asset.__table__)  # declarative types it as any FromClause
     full = [{**_ASSET_DEFAULTS, **row} for row in rows]
     statement = sa.insert(table).returning(table.c.id, table.c.external_id, table.c.parent_asset_id)
     return [tuple(r) for r in session.execute(statement, full)]
@@ -118,7 +118,8 @@ def insert_audit_entries(
     ]
     if rows:
         session.execute(
-            sa.insert(AuditLog.__table__), [{**row, "event_datetime": now} for row in rows]
+            sa.insert(cast(sa.Table, AuditLog.__table__)),
+            [{**row, "event_datetime": now} for row in rows],
         )
 
 

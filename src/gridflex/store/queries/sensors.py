@@ -25,6 +25,7 @@ def list_sensors(
     """Sensors of the assets ``asset_ids``, else of ``account_id``'s assets, else of the assets
     of ``viewer``'s own and consulted accounts; optionally with public assets' sensors, of one
     unit."""
+    where: sa.ColumnElement[bool]
     if asset_ids is not None:
         where = Sensor.generic_asset_id.in_(asset_ids)
     elif account_id is not None:

@@ -77,7 +77,7 @@ def shape_answer(groups: list[Group], values: list[np.ndarray]) -> dict[str, Any
 
     Timing and unit stand at the message level when all groups share them.
     """
-    timing = [{**period(g.start, g.duration), "unit": data.POWER_UNIT} for g in groups]
+    timing = [{**period(*g.required_period()), "unit": data.POWER_UNIT} for g in groups]
     labelled = [
         {
             **(
