@@ -315,11 +315,12 @@ def extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, int] | 
         return None
     # One MIN or MAX per sensor and subquery: each is a single index probe on both backends.
     parts = " UNION ALL ".join(
-        f"SELECT (SELECT MIN(event_start_us) FROM belief WHERE sensor_id = {int(s)}) AS lo, "
-        f"(SELECT MAX(event_start_us) FROM belief WHERE sensor_id = {int(s)}) AS hi"
-        for s in sensor_ids
+        f"SELECT (SELECT MIN(event_start_us) FROM belief WHERE sensor_id = :s{i}) AS lo, "
+        f"(SELECT MAX(event_start_us) FROM belief WHERE sensor_id = :s{i}) AS hi"
+        for i in range(len(sensor_ids))
     )
-    rows = rows_of(session, f"SELECT MIN(lo), MAX(hi) FROM ({parts}) AS extents", {})
+    params = {f"s{i}": int(s) for i, s in enumerate(sensor_ids)}
+    rows = rows_of(session, f"SELECT MIN(lo), MAX(hi) FROM ({parts}) AS extents", params)
     if not rows or rows[0][0] is None:
         return None
     return int(rows[0][0]), int(rows[0][1])
