@@ -24,7 +24,7 @@ import uvicorn
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from gridflex import security
+from gridflex import security, tracing
 from gridflex.api.app import create_app
 from gridflex.config import Settings
 from gridflex.services import accounts, assets, sensors, users
@@ -124,6 +124,24 @@ def app(settings: Settings) -> Any:
 @pytest.fixture
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def spans() -> Iterator[Any]:
+    """Tracing on in this process, into memory: the SDK's exporter, read after ``tracing.flush()``."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    tracing.configure(exporter)
+    yield exporter
+    tracing.shutdown()
+
+
+@pytest.fixture
+def traced_client(spans: Any, settings: Settings) -> Iterator[TestClient]:
+    """A client of an app made while tracing into ``spans``."""
+    with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 

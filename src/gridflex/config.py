@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"  # auto: JSON unless on a terminal
     metrics: bool = True  # GET /metrics (Prometheus)
+    # OpenTelemetry traces (gridflex.tracing): auto = on when the SDK is installed and an
+    # OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set.
+    tracing: Literal["auto", "on", "off"] = "auto"
     # `serve --workers N`: a process that misses the supervisor's health check this long is
     # replaced; generous, because a process starting on a busy machine answers late.
     worker_healthcheck_timeout_s: int = 60

@@ -2,7 +2,9 @@
 
 Every line a request causes (in gridflex, SQLAlchemy, uvicorn) carries the id of that
 request (``request_id``), which the answer also carries in its ``X-Request-ID`` header:
-a client's complaint leads straight to the server's lines. Settings: ``GRIDFLEX_LOG_LEVEL``
+a client's complaint leads straight to the server's lines. With tracing on
+(``gridflex.tracing``), lines written in a span (a request, a job run) also carry its
+``trace_id`` and ``span_id``, which join them to the trace. Settings: ``GRIDFLEX_LOG_LEVEL``
 and ``GRIDFLEX_LOG_FORMAT`` (``auto``: JSON unless writing to a terminal; ``json``; ``text``).
 """
 
@@ -16,20 +18,31 @@ from typing import Any
 
 import orjson
 
+from gridflex import tracing
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 # Fields of a LogRecord that are not the caller's "extra".
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "trace_id",
+    "span_id",
+}
 
 
 class RequestIdFilter(logging.Filter):
+    """Puts the request id, and the trace and span ids when tracing, on each record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = REQUEST_ID.get()
+        record.trace_id, record.span_id = tracing.current_ids()
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    """A JSON object per line: time, level, logger, message, request id, the caller's extra
-    fields and, for errors, the traceback."""
+    """A JSON object per line: time, level, logger, message, request id, trace and span ids,
+    the caller's extra fields and, for errors, the traceback."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -39,9 +52,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = getattr(record, "request_id", None)
-        if request_id:
-            line["request_id"] = request_id
+        for name in ("request_id", "trace_id", "span_id"):
+            value = getattr(record, name, None)
+            if value:
+                line[name] = value
         line |= {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)

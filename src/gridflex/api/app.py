@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from gridflex import __version__, ui
+from gridflex import __version__, tracing, ui
 from gridflex.api import charts, errors, metrics
 from gridflex.api.examples import add_examples
 from gridflex.api.middleware import (
@@ -69,6 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
+    tracing.setup(settings.tracing)
     app = FastAPI(
         title="gridflex API",
         version=__version__,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v3_0/openapi.json",
         lifespan=lifespan,
+        telemetry=tracing.fastapi_telemetry(),  # request spans only when tracing is set up
     )
     app.state.settings = settings
     app.state.api_versions = list(API_VERSIONS)

@@ -1,5 +1,8 @@
 """ASGI middleware: request ids, access lines and metrics; every exception answered; security,
-version and JSON content-type headers; the body size limit."""
+version and JSON content-type headers; the body size limit.
+
+(The request's trace span, when tracing is on, is FastAPI's own, around all of these; see
+``gridflex.tracing``. These add the request id and unexpected exceptions to it.)"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from urllib.parse import urlsplit
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gridflex import tracing
 from gridflex.api.errors import answer_unexpected
 from gridflex.logs import REQUEST_ID
 from gridflex.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -37,6 +41,7 @@ class RequestContext:
         given = dict(scope.get("headers", [])).get(b"x-request-id", b"")
         request_id = given.decode() if _GIVEN_ID.match(given) else uuid.uuid4().hex
         token = REQUEST_ID.set(request_id)
+        tracing.annotate_request(request_id)
         began, status = time.perf_counter(), 500
 
         async def send_with_id(message: Message) -> None:
@@ -91,6 +96,7 @@ class AnswerEveryError:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
+            tracing.record_exception(exc)
             if started:  # half an answer is out: only closing the connection tells the client
                 raise
             response = answer_unexpected(scope.get("method", ""), scope.get("path", ""), exc)

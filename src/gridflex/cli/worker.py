@@ -34,10 +34,11 @@ def worker(
     from redis import Redis
     from rq import Queue, SimpleWorker, Worker
 
-    from gridflex import logs
+    from gridflex import logs, tracing
     from gridflex.jobs import Reaper
 
     logs.configure(config.log_level, config.log_format)
+    tracing.setup(config.tracing)  # a span per job run, when configured
     if metrics_port:
         from prometheus_client import start_http_server
 

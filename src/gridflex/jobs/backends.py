@@ -23,7 +23,10 @@ class Backend(Protocol):
     def holds(self, job_id: str) -> bool:
         """Whether a job handed over earlier is still waiting or running there."""
 
-    def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None: ...
+    def submit(
+        self, job_id: str, *, queue: str, timeout_s: int, traceparent: str | None = None
+    ) -> None:
+        """Hand a recorded job over; ``traceparent`` (W3C) is the span that enqueued it."""
 
 
 class EmbeddedBackend:
@@ -52,14 +55,18 @@ class EmbeddedBackend:
         # The record is the queue's memory: a queued job is resubmitted at the next start.
         return True
 
-    def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None:
-        future = self.pool.submit(self._run, job_id)
+    def submit(
+        self, job_id: str, *, queue: str, timeout_s: int, traceparent: str | None = None
+    ) -> None:
+        future = self.pool.submit(self._run, job_id, traceparent)
         self.futures.add(future)
         future.add_done_callback(self.futures.discard)
 
-    def _run(self, job_id: str) -> None:
+    def _run(self, job_id: str, traceparent: str | None) -> None:
         try:
-            run_job(job_id, self.database_url, worker=worker_name("embedded"))
+            run_job(
+                job_id, self.database_url, worker=worker_name("embedded"), traceparent=traceparent
+            )
         except Exception:  # recorded on the job by run_job
             logger.debug("job %s failed", job_id, exc_info=True)
 
@@ -97,12 +104,15 @@ class RQBackend:
         except RedisError:
             return False
 
-    def submit(self, job_id: str, *, queue: str, timeout_s: int) -> None:
+    def submit(
+        self, job_id: str, *, queue: str, timeout_s: int, traceparent: str | None = None
+    ) -> None:
         from rq import Callback, Queue
 
         Queue(queue, connection=self.connection).enqueue_call(
             "gridflex.jobs.runner.run_job",
             args=(job_id, self.database_url),
+            kwargs={"traceparent": traceparent} if traceparent else None,
             job_id=job_id,
             timeout=timeout_s,
             result_ttl=3600,

@@ -14,6 +14,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 
+from gridflex import tracing
 from gridflex.errors import GridflexError
 from gridflex.metrics import JOB_DURATION
 from gridflex.store.base import session_scope
@@ -32,8 +33,13 @@ def worker_name(kind: str) -> str:
     return f"{kind}:{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(job_id: str, database_url: str, worker: str | None = None) -> Any:
-    """Run a queued job once; a job already claimed, finished or failed is left alone."""
+def run_job(
+    job_id: str, database_url: str, worker: str | None = None, traceparent: str | None = None
+) -> Any:
+    """Run a queued job once; a job already claimed, finished or failed is left alone.
+
+    ``traceparent``: the W3C trace context of the request that enqueued the job, which the
+    job's span (when tracing) links to."""
     with session_scope(database_url) as session:
         # Session.execute is typed as returning a Result; an UPDATE gives a CursorResult.
         claimed = cast(
@@ -49,19 +55,22 @@ def run_job(job_id: str, database_url: str, worker: str | None = None) -> Any:
         queue = job.queue if job else ""
     if not claimed:
         return None
-    began = time.perf_counter()
-    try:
-        with session_scope(database_url) as session:
-            result = resolve(func_name)(session, **kwargs)
-    except Exception as exc:  # the job failed: record why, never leave it "started"
-        message = exc.message if isinstance(exc, GridflexError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, GridflexError):
-            logger.error("Job %s (%s) crashed:\n%s", job_id, func_name, traceback.format_exc())
-        _finish(database_url, job_id, status="failed", error=message)
-        JOB_DURATION.labels(queue, "failed").observe(time.perf_counter() - began)
-        raise
-    _finish(database_url, job_id, status="finished", result=result)
-    JOB_DURATION.labels(queue, "finished").observe(time.perf_counter() - began)
+    with tracing.job_span(job_id, func_name=func_name, queue=queue, traceparent=traceparent):
+        began = time.perf_counter()
+        try:
+            with session_scope(database_url) as session:
+                result = resolve(func_name)(session, **kwargs)
+        except Exception as exc:  # the job failed: record why, never leave it "started"
+            message = (
+                exc.message if isinstance(exc, GridflexError) else f"{type(exc).__name__}: {exc}"
+            )
+            if not isinstance(exc, GridflexError):
+                logger.error("Job %s (%s) crashed:\n%s", job_id, func_name, traceback.format_exc())
+            _finish(database_url, job_id, status="failed", error=message)
+            JOB_DURATION.labels(queue, "failed").observe(time.perf_counter() - began)
+            raise
+        _finish(database_url, job_id, status="finished", result=result)
+        JOB_DURATION.labels(queue, "finished").observe(time.perf_counter() - began)
     return result
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from gridflex import tracing
 from gridflex.config import Settings
 from gridflex.errors import NotFoundError, RateLimitError, UnavailableError, ValidationError
 from gridflex.jobs.backends import get_backend
@@ -84,12 +85,13 @@ def enqueue(
     )
     session.add(job)
     session.flush()
+    traceparent = tracing.current_traceparent()  # the job's span links to this request's
 
     # Hand over only after commit: a worker must find the record, and a rolled-back request runs nothing.
     @event.listens_for(session, "after_commit", once=True)
     def _submit(_session: Session) -> None:
         try:
-            backend.submit(job.id, queue=queue, timeout_s=timeout_s)
+            backend.submit(job.id, queue=queue, timeout_s=timeout_s, traceparent=traceparent)
         except Exception as exc:  # the queue went away since the check: no job may stay "queued"
             with session_scope(settings.database_url) as other:
                 lost = other.get(Job, job.id)
