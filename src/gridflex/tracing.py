@@ -24,9 +24,12 @@ import importlib.util
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gridflex import __version__
+
+if TYPE_CHECKING:
+    from fastapi.telemetry import TelemetryConfig
 
 SETTINGS = ("auto", "on", "off")
 _ENDPOINT_VARIABLES = (
@@ -146,7 +149,7 @@ def shutdown() -> None:
     _provider = _tracer = None
 
 
-def fastapi_telemetry() -> dict[str, Any]:
+def fastapi_telemetry() -> TelemetryConfig:
     """``FastAPI(telemetry=...)``: its request spans through our provider when tracing, none
     otherwise; never its metrics, logs or per-dependency spans."""
     return {
