@@ -186,13 +186,17 @@ def main() -> None:
             with running_server(url, workers=args.api_workers, env=env) as (_, base):
                 asyncio.run(_load(base, world, 4, 3))  # warm up every process
                 record = asyncio.run(_load(base, world, args.clients, args.seconds))
+            print(f"{args.api_workers} API processes, {args.rq_workers} RQ workers, "
+                  f"{args.clients} clients, {os.cpu_count()} cores")  # fmt: skip
+            report(record, args.seconds)
         finally:
-            for worker in workers:
+            for worker in workers:  # a warm shutdown finishes the job at hand; then no waiting
                 worker.terminate()
-                worker.wait(timeout=30)
-        print(f"{args.api_workers} API processes, {args.rq_workers} RQ workers, {args.clients} clients, "
-              f"{os.cpu_count()} cores")  # fmt: skip
-        report(record, args.seconds)
+            for worker in workers:
+                try:
+                    worker.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
     finally:
         drop_postgres(args.postgres_url, PG_DATABASE)
 
