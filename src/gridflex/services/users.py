@@ -278,7 +278,7 @@ def delete_user(session: Session, user: User, *, actor: User | None) -> None:
 
 def find_user(session: Session, user_id: int) -> User | None:
     """The user with this id, if there is one (None also for ids no user can have)."""
-    return session.get(User, user_id) if 1 <= user_id <= INT32_MAX else None
+    return q.user_with_roles(session, user_id) if 1 <= user_id <= INT32_MAX else None
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from gridflex.store.models import User
+from gridflex.store.models import Account, User
 from gridflex.store.queries.listing import Listed, Page, list_rows
 
 
@@ -26,6 +26,20 @@ def list_users(
         sort_columns={"id": User.id, "username": User.username, "email": User.email},
         default_sort=User.id,
     )
+
+
+def user_with_roles(session: Session, user_id: int) -> User | None:
+    """The user with its roles, its account and the account's roles, in one query: every
+    authenticated request asks for these (three round trips with the relations' own loading)."""
+    statement = (
+        sa.select(User)
+        .where(User.id == user_id)
+        .options(
+            joinedload(User.roles),
+            joinedload(User.account).joinedload(Account.account_roles),
+        )
+    )
+    return session.execute(statement).unique().scalar_one_or_none()
 
 
 def user_by_email(session: Session, email: str) -> User | None:
