@@ -190,11 +190,15 @@ def _has_written(session: Session) -> bool:
     return bool(rows_of(session, "SELECT pg_current_xact_id_if_assigned() IS NOT NULL", {})[0][0])
 
 
+# One aggregate per sensor (a LATERAL subquery: a plain aggregate over one key range of one
+# partition) rather than GROUP BY over ``sensor_id = ANY(...)``, which merges all partitions'
+# scans and compares group keys on every row; no delimiter (NULL) rather than an empty one.
+# Measured, 1,000 sensors x 17,568 beliefs: 3.5 s of server CPU against 4.4 s.
 _PG_BULK = (
-    "SELECT sensor_id, string_agg(int8send(event_start_us), ''::bytea), "
-    "string_agg(float8send(event_value), ''::bytea) FROM belief "
-    "WHERE sensor_id = ANY(:ids) AND event_start_us >= :start_us AND event_start_us < :end_us "
-    "GROUP BY sensor_id"
+    "SELECT s.id, x.event_starts, x.event_values FROM unnest(CAST(:ids AS int4[])) AS s(id) "
+    "CROSS JOIN LATERAL (SELECT string_agg(int8send(event_start_us), NULL) AS event_starts, "
+    "string_agg(float8send(event_value), NULL) AS event_values FROM belief "
+    "WHERE sensor_id = s.id AND event_start_us >= :start_us AND event_start_us < :end_us) AS x"
 )
 
 
@@ -208,6 +212,8 @@ def _pg_values_by_sensor(
         for sensor_id, starts, values in rows_of(
             session, _PG_BULK, {"ids": ids[i : i + 50], **window}
         ):
+            if starts is None:  # no beliefs in the window
+                continue
             out[int(sensor_id)] = (
                 np.frombuffer(starts, ">i8").astype(np.int64),
                 np.frombuffer(values, ">f8").astype(float),
