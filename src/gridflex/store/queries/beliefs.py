@@ -21,8 +21,9 @@ holds more rows than the window has events.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -159,23 +160,53 @@ def values_by_sensor(
     would miss the session's own writes. SQLite reads one key range per sensor
     through the sqlite3 module.
     """
+    return dict(iter_values_by_sensor(session, sensor_ids, start_us, end_us))
+
+
+def iter_values_by_sensor(
+    session: Session,
+    sensor_ids: Sequence[int],
+    start_us: int,
+    end_us: int,
+    *,
+    sensors_per_read: int = 50,
+) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """`values_by_sensor` one sensor at a time, in the order asked for, as the reads arrive.
+
+    A caller can work on each sensor while later ones are read, and holds only the few
+    reads in flight: ``sensors_per_read`` sensors each (fewer for dense data).
+    """
     ids = [int(i) for i in sensor_ids]
+    size = max(1, sensors_per_read)
+    parts = [ids[i : i + size] for i in range(0, len(ids), size)]
     if not is_postgres(session):
-        return _sqlite_values_by_sensor(session, ids, start_us, end_us)
+        yield from _sqlite_values_by_sensor(session, ids, start_us, end_us)
+        return
     workers = _workers(ids)
     if workers == 1 or _has_written(session):
-        return _pg_values_by_sensor(session, ids, start_us, end_us)
+        for part in parts:
+            yield from _pg_values_by_sensor(session, part, start_us, end_us).items()
+        return
     engine = session.get_bind()
 
     def read(part: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         with Session(engine) as own:
             return _pg_values_by_sensor(own, part, start_us, end_us)
 
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    # Parts go to whichever connection is free (no connection waits for a slower one);
+    # a few are read ahead of the caller, whose own work then overlaps the reading.
+    pending: deque[Future[dict[int, tuple[np.ndarray, np.ndarray]]]] = deque()
     with ThreadPoolExecutor(workers) as pool:
-        for found in pool.map(read, [ids[i::workers] for i in range(workers)]):
-            out.update(found)
-    return out
+        try:
+            for part in parts:
+                pending.append(pool.submit(read, part))
+                if len(pending) > 2 * workers:
+                    yield from pending.popleft().result().items()
+            while pending:
+                yield from pending.popleft().result().items()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 _PARALLEL_FROM = 100  # sensors; below this, extra connections cost more than they save
@@ -208,12 +239,8 @@ def _pg_values_by_sensor(
     out = {}
     session.execute(sa.text("SET LOCAL jit = off"))  # compiling costs more than these scans
     window = {"start_us": int(start_us), "end_us": int(end_us)}
-    for i in range(0, len(ids), 50):
-        for sensor_id, starts, values in rows_of(
-            session, _PG_BULK, {"ids": ids[i : i + 50], **window}
-        ):
-            if starts is None:  # no beliefs in the window
-                continue
+    for sensor_id, starts, values in rows_of(session, _PG_BULK, {"ids": ids, **window}):
+        if starts is not None:  # else no beliefs in the window
             out[int(sensor_id)] = (
                 np.frombuffer(starts, ">i8").astype(np.int64),
                 np.frombuffer(values, ">f8").astype(float),
@@ -230,18 +257,16 @@ _PAIR = [("event_start_us", "i8"), ("event_value", "f8")]
 
 def _sqlite_values_by_sensor(
     session: Session, ids: list[int], start_us: int, end_us: int
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
     """One key-range scan per sensor, through the session's own connection (so it sees the
     session's own writes). About 0.5 µs a row, nearly all of it the sqlite3 module making
     a Python object per value: a year of half-hourly values for a thousand sensors takes
     seconds (see the README's storage plan); PostgreSQL is the backend for that size."""
-    out = {}
     for sensor_id in ids:
         params = {"sensor_id": sensor_id, "start_us": int(start_us), "end_us": int(end_us)}
         rows = fetch(session, _SQLITE_BULK, params, _PAIR)
         if len(rows):
-            out[sensor_id] = (rows["event_start_us"], rows["event_value"])
-    return out
+            yield sensor_id, (rows["event_start_us"], rows["event_value"])
 
 
 def insert(session: Session, rows: np.ndarray) -> None:
