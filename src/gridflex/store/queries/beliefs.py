@@ -177,15 +177,15 @@ def iter_values_by_sensor(
     reads in flight: ``sensors_per_read`` sensors each (fewer for dense data).
     """
     ids = [int(i) for i in sensor_ids]
-    size = max(1, sensors_per_read)
-    parts = [ids[i : i + size] for i in range(0, len(ids), size)]
     if not is_postgres(session):
         yield from _sqlite_values_by_sensor(session, ids, start_us, end_us)
         return
+    size = max(1, sensors_per_read)
+    parts = [ids[i : i + size] for i in range(0, len(ids), size)]
     workers = _workers(ids)
     if workers == 1 or _has_written(session):
         for part in parts:
-            yield from _pg_values_by_sensor(session, part, start_us, end_us).items()
+            yield from _in_order(part, _pg_values_by_sensor(session, part, start_us, end_us))
         return
     engine = session.get_bind()
 
@@ -195,18 +195,27 @@ def iter_values_by_sensor(
 
     # Parts go to whichever connection is free (no connection waits for a slower one);
     # a few are read ahead of the caller, whose own work then overlaps the reading.
-    pending: deque[Future[dict[int, tuple[np.ndarray, np.ndarray]]]] = deque()
+    pending: deque[tuple[list[int], Future[dict[int, tuple[np.ndarray, np.ndarray]]]]] = deque()
     with ThreadPoolExecutor(workers) as pool:
         try:
             for part in parts:
-                pending.append(pool.submit(read, part))
+                pending.append((part, pool.submit(read, part)))
                 if len(pending) > 2 * workers:
-                    yield from pending.popleft().result().items()
+                    done, future = pending.popleft()
+                    yield from _in_order(done, future.result())
             while pending:
-                yield from pending.popleft().result().items()
+                done, future = pending.popleft()
+                yield from _in_order(done, future.result())
         finally:
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
+
+
+def _in_order(
+    ids: list[int], found: dict[int, tuple[np.ndarray, np.ndarray]]
+) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """The sensors found, in the order asked for (a statement's rows have no set order)."""
+    return ((i, found[i]) for i in ids if i in found)
 
 
 _PARALLEL_FROM = 100  # sensors; below this, extra connections cost more than they save
