@@ -68,6 +68,33 @@ def test_bulk_read_returns_every_belief_in_the_window(filled, monkeypatch, paral
     assert 99_999 not in found  # a sensor without beliefs is left out
 
 
+@pytest.mark.parametrize("parallel_from", [1, 1_000_000], ids=["parallel", "serial"])
+def test_bulk_read_in_parts_streams_sensors_in_the_order_asked(filled, monkeypatch, parallel_from):
+    db, sensor_ids, _ = filled
+    monkeypatch.setattr(q, "_PARALLEL_FROM", parallel_from)
+    asked = [sensor_ids[3], 99_999, sensor_ids[0], sensor_ids[4], sensor_ids[2], sensor_ids[1]]
+    window = (START_US, START_US + 48 * HOUR_US)
+    with session_scope(db) as session:
+        streamed = list(q.iter_values_by_sensor(session, asked, *window, sensors_per_read=2))
+        whole = q.values_by_sensor(session, sensor_ids, *window)
+    assert [sensor_id for sensor_id, _ in streamed] == [s for s in asked if s != 99_999]
+    assert _sorted(dict(streamed)) == _sorted(whole) == _expected(sensor_ids, *window)
+
+
+def test_a_bulk_read_left_early_leaves_the_session_usable(filled, monkeypatch):
+    db, sensor_ids, _ = filled
+    monkeypatch.setattr(q, "_PARALLEL_FROM", 1)
+    window = (START_US, START_US + 48 * HOUR_US)
+    with session_scope(db) as session:
+        reads = q.iter_values_by_sensor(session, sensor_ids, *window, sensors_per_read=1)
+        first, _ = next(reads)
+        reads.close()  # the reads in flight end; none is left running
+        assert first == sensor_ids[0]
+        assert _sorted(q.values_by_sensor(session, sensor_ids, *window)) == _expected(
+            sensor_ids, *window
+        )
+
+
 def test_bulk_read_sees_what_its_own_session_has_not_committed(filled, monkeypatch):
     db, sensor_ids, source = filled
     monkeypatch.setattr(q, "_PARALLEL_FROM", 1)

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from gridflex.services.heatmap import measurements
+from gridflex.store.queries import beliefs as belief_queries
 from gridflex.timing import format_duration
 from tests.api.heatmap.helpers import demand_profile, substation, transformer, upload_json
 
@@ -57,6 +59,15 @@ def _publish(client, actor, **fields):
     return client.post("/heatmap/publish", json={**PUBLISH, **fields}, headers=actor.headers)
 
 
+@pytest.fixture(params=["few reads", "a read per sensor"])
+def reads(request, monkeypatch):
+    """Demand read as a few sensors need (serially), or one sensor per read over parallel
+    connections, consumed while later reads run (as for large networks)."""
+    if request.param == "a read per sensor":
+        monkeypatch.setattr(measurements, "_READ_EVENTS", 1)
+        monkeypatch.setattr(belief_queries, "_PARALLEL_FROM", 1)
+
+
 def _steps(start: datetime, end: datetime, step: timedelta) -> np.ndarray:
     count = (end - start) // step
     return np.datetime64(start.replace(tzinfo=None)) + np.arange(count) * np.timedelta64(step)
@@ -83,7 +94,7 @@ def _units(n: int, high: float, low: float, summer: float, winter: float, revers
 # ---------------------------------------------------------------- statistics against numpy
 
 
-def test_published_statistics_match_numpy_on_measured_demand(client, dso):
+def test_published_statistics_match_numpy_on_measured_demand(client, dso, reads):
     rng = np.random.default_rng(42)
     names = ("MW", "KW15", "PQ", "OUT")
     given = {"demandMaximum": 7.5, "demandMinimum": 1.25}  # published figures, no sensor
@@ -142,7 +153,7 @@ def test_published_statistics_match_numpy_on_measured_demand(client, dso):
     assert "demand50Percentile" not in out
 
 
-def test_a_corrected_measurement_replaces_the_first_one(client, dso):
+def test_a_corrected_measurement_replaces_the_first_one(client, dso, reads):
     records = {
         "Substations": [substation("P", "Primary", 51, -1, Transformers=_units(2, 33, 11, 10, 12))]
     }

@@ -13,15 +13,16 @@ sensors (any whole fraction of half an hour) are averaged to half hours, and
 energy per step (MWh) is read as the mean power over the step.
 
 Reading a year of half-hourly data for a thousand substations is 17.5 million
-beliefs, so they come from the store's bulk read (`values_by_sensor`). Where every event has
-exactly one belief, that belief is the most recent one by definition; a sensor
-with several beliefs for an event is read through `gridflex.services.beliefs`,
-which applies the full rule.
+beliefs, so they come from the store's bulk read (`iter_values_by_sensor`), each
+sensor put on the grid as it arrives. Where every event has exactly one belief,
+that belief is the most recent one by definition; a sensor with several beliefs
+for an event is read through `gridflex.services.beliefs`, which applies the full
+rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -34,14 +35,14 @@ from gridflex.errors import ValidationError
 from gridflex.services import beliefs
 from gridflex.store.models import Sensor
 from gridflex.store.queries import heatmap as queries
-from gridflex.store.queries.beliefs import values_by_sensor
+from gridflex.store.queries.beliefs import iter_values_by_sensor
 from gridflex.timing import format_duration
 from gridflex.units import convert, is_convertible
 
 DEMAND, REACTIVE = "demand", "reactive power"
 GRID = timedelta(minutes=30)  # the resolution of published demand statistics
 MAX_CELLS = 100_000_000  # assets x half-hours held at once (800 MB of floats)
-_CHUNK_EVENTS = 10_000_000  # events read per bulk call (bounds the rows held at once)
+_READ_EVENTS = 1_000_000  # events per statement of the bulk read (bounds the rows held)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -135,39 +136,42 @@ def _unusable(sensor: Sensor) -> str | None:
 
 def _read(
     session: Session, uses: list[_Use], first: datetime, end: datetime
-) -> list[tuple[_Use, np.ndarray]]:
-    """Each sensor's most recent belief per event on its own grid from ``first`` (NaN gaps)."""
+) -> Iterator[tuple[_Use, np.ndarray]]:
+    """Each sensor's most recent belief per event on its own grid from ``first`` (NaN gaps),
+    as the bulk read delivers them (so the caller's work overlaps the reading)."""
     start_us = _us(first)
     end_us = _us(end)
-    out = []
-    for chunk in _chunks(uses, end_us - start_us):
-        rows = values_by_sensor(session, [u.sensor.id for u in chunk], start_us, end_us)
-        for use in chunk:
-            sensor = use.sensor
-            step_us = sensor.event_resolution_s * 1_000_000
-            n = -(-(end_us - start_us) // step_us)
-            starts, values = rows.get(sensor.id, (np.empty(0, np.int64), np.empty(0)))
-            native = _on_grid(starts, values, start_us, step_us, n)
-            if native is None:  # several beliefs about one event: the full rule decides
-                native = beliefs.read_series(
-                    session, sensor, start=first, duration=sensor.event_resolution * n
-                ).values
-            out.append((use, native))
-    return out
+    finest_us = min(use.sensor.event_resolution_s for use in uses) * 1_000_000
+    per_read = _READ_EVENTS // max(1, (end_us - start_us) // finest_us)
+    unread = {use.sensor.id: use for use in uses}
+    for sensor_id, (starts, values) in iter_values_by_sensor(
+        session, list(unread), start_us, end_us, sensors_per_read=per_read
+    ):
+        use = unread.pop(sensor_id)
+        yield use, _native(session, use.sensor, starts, values, first, end)
+    for use in unread.values():  # no beliefs in the window
+        empty = (np.empty(0, np.int64), np.empty(0))
+        yield use, _native(session, use.sensor, *empty, first, end)
 
 
-def _chunks(uses: list[_Use], window_us: int) -> list[list[_Use]]:
-    """Consecutive groups of sensors with about ``_CHUNK_EVENTS`` events in the window."""
-    chunks: list[list[_Use]] = [[]]
-    events = 0
-    for use in uses:
-        n = window_us // (use.sensor.event_resolution_s * 1_000_000)
-        if chunks[-1] and events + n > _CHUNK_EVENTS:
-            chunks.append([])
-            events = 0
-        chunks[-1].append(use)
-        events += n
-    return chunks
+def _native(
+    session: Session,
+    sensor: Sensor,
+    starts: np.ndarray,
+    values: np.ndarray,
+    first: datetime,
+    end: datetime,
+) -> np.ndarray:
+    """One sensor's values on its grid; several beliefs about one event: the full rule."""
+    start_us, end_us = _us(first), _us(end)
+    step_us = sensor.event_resolution_s * 1_000_000
+    n = -(-(end_us - start_us) // step_us)
+    native = _on_grid(starts, values, start_us, step_us, n)
+    if native is None:
+        native = beliefs.read_series(
+            session, sensor, start=first, duration=sensor.event_resolution * n
+        ).values
+    return native
 
 
 def _on_grid(
