@@ -5,24 +5,12 @@ from __future__ import annotations
 import threading
 import uuid
 
-from gridflex.jobs import enqueue
-from gridflex.store.base import session_scope
 from tests.jobs import funcs
-from tests.jobs.conftest import wait_for
+from tests.jobs.conftest import enqueue_test_job, wait_for
 
 
 def _job(settings, func, kwargs, account_id, asset_id=None):
-    with session_scope(settings.database_url) as session:
-        job, _ = enqueue(
-            session,
-            settings,
-            queue="scheduling",
-            func_name=f"tests.jobs.funcs:{func}",
-            kwargs=kwargs,
-            account_id=account_id,
-            asset_id=asset_id,
-        )
-        return job.id
+    return enqueue_test_job(settings, func, kwargs, account_id=account_id, asset_id=asset_id)
 
 
 def test_job_status_is_202_then_200_with_result(client, settings, world):

@@ -8,9 +8,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from gridflex.config import Settings
-from gridflex.jobs import enqueue
-from gridflex.store.base import session_scope
-from tests.jobs.conftest import wait_for
+from tests.jobs.conftest import enqueue_test_job, wait_for
 
 
 def _rq_settings(settings: Settings, redis_url: str) -> Settings:
@@ -23,16 +21,7 @@ def _work(redis_url: str, queue: str = "scheduling") -> None:
 
 
 def _enqueue(settings, func, kwargs, **extra):
-    with session_scope(settings.database_url) as session:
-        job, _ = enqueue(
-            session,
-            settings,
-            queue="scheduling",
-            func_name=f"tests.jobs.funcs:{func}",
-            kwargs=kwargs,
-            **extra,
-        )
-        return job.id
+    return enqueue_test_job(settings, func, kwargs, **extra)
 
 
 def test_rq_worker_runs_the_job_and_the_record_says_so(settings, redis_url):

@@ -13,7 +13,7 @@ from gridflex import tracing
 from gridflex.api.app import create_app
 from gridflex.jobs import enqueue
 from gridflex.store.base import session_scope
-from tests.jobs.conftest import wait_for
+from tests.jobs.conftest import enqueue_test_job, wait_for
 
 
 def _app_enqueueing(settings, func: str, kwargs: dict):
@@ -21,16 +21,7 @@ def _app_enqueueing(settings, func: str, kwargs: dict):
     app = create_app(settings)
 
     def trigger() -> dict:
-        with session_scope(settings.database_url) as session:
-            job, _ = enqueue(
-                session,
-                settings,
-                queue="scheduling",
-                func_name=f"tests.jobs.funcs:{func}",
-                kwargs=kwargs,
-                reuse=False,
-            )
-            return {"job": job.id}
+        return {"job": enqueue_test_job(settings, func, kwargs, reuse=False)}
 
     app.add_api_route("/test/trigger", trigger, methods=["POST"])
     return app

@@ -36,24 +36,7 @@ def site(world: World) -> Site:
 
 @pytest.fixture
 def redis_url() -> str:
-    """A Redis database of its own per test process (8-13), emptied; skipped without Redis.
+    """A Redis database of its own per test process (8-13), emptied; skipped without Redis."""
+    from tests.jobs.conftest import worker_redis_url
 
-    Not the jobs tests' database 15: those flush it, which would drop jobs queued here.
-    """
-    import os
-
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    from tests.jobs.conftest import REDIS_URL
-
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = 8 + int("".join(ch for ch in worker if ch.isdigit()) or 0) % 6
-    url = f"{REDIS_URL.rsplit('/', 1)[0]}/{index}"
-    try:
-        Redis.from_url(url, socket_timeout=1).flushdb()
-    except RedisConnectionError as exc:
-        if os.environ.get("GRIDFLEX_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis is required but unreachable at {url}: {exc}")
-        pytest.skip(f"Redis unreachable at {url}")
-    return url
+    return worker_redis_url(first=8, count=6)
