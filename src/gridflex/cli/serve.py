@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from gridflex.cli.common import console, settings
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
-    workers: int = typer.Option(1, "--workers", min=1, help="server processes"),
-    upgrade: bool = typer.Option(True, "--upgrade/--no-upgrade", help="run migrations first"),
-    healthcheck_timeout: int | None = typer.Option(
-        None,
-        "--worker-healthcheck-timeout",
-        help="seconds a server process may take to answer the supervisor's health check "
-        "(default GRIDFLEX_WORKER_HEALTHCHECK_TIMEOUT, 60) before it is replaced",
-    ),
-    max_requests: int | None = typer.Option(
-        None, "--max-requests", help="replace a server process after this many requests (±10 %%)"
-    ),
-    graceful_timeout: int | None = typer.Option(
-        None,
-        "--graceful-timeout",
-        help="seconds to finish running requests and jobs on shutdown "
-        "(default GRIDFLEX_GRACEFUL_TIMEOUT, 30)",
-    ),
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="server processes")] = 1,
+    upgrade: Annotated[
+        bool, typer.Option("--upgrade/--no-upgrade", help="run migrations first")
+    ] = True,
+    healthcheck_timeout: Annotated[
+        int | None,
+        typer.Option(
+            "--worker-healthcheck-timeout",
+            help="seconds a server process may take to answer the supervisor's health check "
+            "(default GRIDFLEX_WORKER_HEALTHCHECK_TIMEOUT, 60) before it is replaced",
+        ),
+    ] = None,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            "--max-requests", help="replace a server process after this many requests (±10 %)"
+        ),
+    ] = None,
+    graceful_timeout: Annotated[
+        int | None,
+        typer.Option(
+            "--graceful-timeout",
+            help="seconds to finish running requests and jobs on shutdown "
+            "(default GRIDFLEX_GRACEFUL_TIMEOUT, 30)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API, the web UI and the docs (at /api/v3_0/docs)."""
+    # Options are Annotated so that their defaults are plain values: `gridflex demo --serve`
+    # calls this function directly.
     import uvicorn
 
     from gridflex import logs
