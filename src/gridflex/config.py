@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     database_read_url: str | None = None
     secret_key: str = UNSAFE_SECRET_KEY
     token_max_age: timedelta = timedelta(hours=6)
+    # A token's user is reloaded at most this often per process (services.user_cache); 0: always.
+    auth_cache_seconds: float = 5.0
     redis_url: str | None = None
     entity_host: str = "localhost"
     # The release of the reference (FlexMeasures) API whose behaviour we are compatible with;

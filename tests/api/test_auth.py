@@ -8,8 +8,12 @@ import hmac
 import time
 
 import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from gridflex import security
+from gridflex.api.app import create_app
+from gridflex.store.base import normalise_url
 
 
 def test_token_is_returned_under_both_names(client, world):
@@ -163,3 +167,44 @@ def test_the_document_declares_each_error_status_with_its_shape(client, method, 
         assert schema == {"$ref": "#/components/schemas/ErrorAnswer"}
     error_body = document["components"]["schemas"]["ErrorAnswer"]
     assert {"message", "status"} <= set(error_body["required"])
+
+
+def _deactivate_elsewhere(database_url: str, user_id: int) -> None:
+    """Deactivate a user as another process would: plain SQL, no session of this process."""
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text('UPDATE "user" SET active = false WHERE id = :id'), {"id": user_id}
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("cache_s", [0.0, 0.5])
+def test_a_change_made_by_another_process_reaches_tokens_within_the_cache_time(
+    settings, world, cache_s
+):
+    actor = world.user(world.account())
+    app = create_app(settings.model_copy(update={"auth_cache_seconds": cache_s}))
+    with TestClient(app) as client:
+        assert client.get("/api/v3_0/users", headers=actor.headers).status_code == 200
+        _deactivate_elsewhere(settings.database_url, actor.id)
+        changed = time.monotonic()
+        while client.get("/api/v3_0/users", headers=actor.headers).status_code == 200:
+            assert time.monotonic() - changed < cache_s + 5, "the cached user outlived its time"
+            time.sleep(0.05)
+        refused_after = time.monotonic() - changed
+        assert client.get("/api/v3_0/users", headers=actor.headers).status_code == 401
+    if cache_s == 0:
+        assert refused_after < 0.5  # no cache: the very next request is refused
+
+
+def test_a_change_made_in_this_process_reaches_cached_tokens_at_once(client, world):
+    account = world.account()
+    admin = world.user(account, roles=["account-admin"])
+    actor = world.user(account)
+    assert client.get(f"/api/v3_0/users/{actor.id}", headers=actor.headers).status_code == 200
+    res = client.patch(f"/api/v3_0/users/{actor.id}", json={"active": False}, headers=admin.headers)
+    assert res.status_code == 200
+    assert client.get(f"/api/v3_0/users/{actor.id}", headers=actor.headers).status_code == 401

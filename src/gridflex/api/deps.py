@@ -24,7 +24,9 @@ from gridflex.store.models import Account, Asset, Job, Sensor, User
 from gridflex.timing import utcnow
 
 
-def get_app_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, and that hop costs more than their work.
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -83,13 +85,15 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Use
     """The user a token belongs to, if the token is valid, current and the user active."""
     if not token:
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)
-    from gridflex.services.users import find_user
+    from gridflex.services.users import find_token_user
 
     claims = read_token(
         token, secret_key=settings.secret_key, max_age_s=settings.token_max_age.total_seconds()
     )
-    user = find_user(session, claims.user_id)
-    if user is None or not user.active or user.token_key != claims.token_key:
+    user = find_token_user(
+        session, claims.user_id, claims.token_key, ttl=settings.auth_cache_seconds
+    )
+    if user is None:
         raise AuthenticationError(UNAUTHORIZED_MESSAGE)
     now = utcnow()
     # Record activity without writing on every request.
@@ -119,7 +123,7 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
-def refuse_unknown_query(request: Request) -> None:
+async def refuse_unknown_query(request: Request) -> None:
     """A destructive route never ignores a parameter: one it does not declare is refused."""
     route = request.scope.get("route")
     known = _query_names(route.dependant) if route is not None else set()

@@ -18,7 +18,7 @@ from gridflex.api.responses import JSON
 from gridflex.store.queries.listing import Listed, Page
 
 
-def list_query(
+async def list_query(
     settings: SettingsDep,
     page: Annotated[
         int | None, Query(ge=1, le=10**9, description="page number; enables pagination")

@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from gridflex import permissions
 from gridflex.engines.beliefs.knowledge import validate_knowledge_horizon
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import audit
-from gridflex.store.models import Asset, Belief, Sensor, User
+from gridflex.store.models import Account, Asset, Belief, Sensor, User
 from gridflex.store.queries import assets as q_assets
 from gridflex.store.queries import sensors as q
 from gridflex.store.queries.listing import Listed, Page
@@ -91,7 +91,10 @@ def delete_sensor(session: Session, sensor: Sensor, *, actor: User | None) -> No
 
 
 def get_sensor(session: Session, sensor_id: int) -> Sensor:
-    sensor = session.get(Sensor, sensor_id)
+    # With its asset (and owner) in the same query: every permission check on a sensor asks
+    # for them; the owner's roles only when something asks.
+    load = joinedload(Sensor.asset).joinedload(Asset.owner).lazyload(Account.account_roles)
+    sensor = session.get(Sensor, sensor_id, options=[load])
     if sensor is None:
         raise NotFoundError(f"Sensor {sensor_id} not found")
     return sensor

@@ -29,7 +29,7 @@ from gridflex.security import (
     random_password,
     verify_password,
 )
-from gridflex.services import audit, login_throttle
+from gridflex.services import audit, login_throttle, user_cache
 from gridflex.store.base import INT32_MAX
 from gridflex.store.models import Account, Role, User
 from gridflex.store.models.users import new_token_key
@@ -279,6 +279,15 @@ def delete_user(session: Session, user: User, *, actor: User | None) -> None:
 def find_user(session: Session, user_id: int) -> User | None:
     """The user with this id, if there is one (None also for ids no user can have)."""
     return q.user_with_roles(session, user_id) if 1 <= user_id <= INT32_MAX else None
+
+
+def find_token_user(session: Session, user_id: int, token_key: str, *, ttl: float) -> User | None:
+    """The active user a token's claims name, if the token is still theirs (see ``user_cache``)."""
+    return (
+        user_cache.token_user(session, user_id, token_key, ttl=ttl)
+        if 1 <= user_id <= INT32_MAX
+        else None
+    )
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -42,7 +42,7 @@ ASSET_FIELDS = (
 ).split()
 
 
-def _fields(
+async def _fields(
     fields: Annotated[
         list[str] | None,
         Query(
@@ -223,7 +223,7 @@ def read_asset_jobs(asset: ReadableAsset, session: SessionDep) -> dict[str, Any]
 _MOMENT = "ISO 8601 with an offset; default: the last week up to the end of tomorrow (UTC)."
 
 
-def _chart_window(
+async def _chart_window(
     event_starts_after: Annotated[str | None, Query(description=_MOMENT)] = None,
     event_ends_before: Annotated[str | None, Query(description=_MOMENT)] = None,
     beliefs_after: Annotated[str | None, Query()] = None,

@@ -44,7 +44,7 @@ def heatmap_reader(request: Request, session: SessionDep, settings: SettingsDep)
 Reader = Annotated[None, Depends(heatmap_reader)]
 
 
-def selection_query(
+async def selection_query(
     area: Annotated[list[str] | None, Query(description="License area; repeatable.")] = None,
     type: Annotated[
         list[str] | None, Query(description="GSP, BSP, Primary, Secondary; repeatable.")

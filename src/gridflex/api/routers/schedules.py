@@ -192,7 +192,7 @@ def trigger_asset_schedule(
     return _answer(triggered, None)
 
 
-def schedule_query(request: Request) -> ScheduleQuery:
+async def schedule_query(request: Request) -> ScheduleQuery:
     try:
         return ScheduleQuery.model_validate(dict(request.query_params))
     except PydanticValidationError as exc:
