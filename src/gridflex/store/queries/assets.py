@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, load_only, selectinload
 
 from gridflex.store.models import Account, Asset, AssetType, Sensor, User
 from gridflex.store.queries.access import in_readable_accounts
 from gridflex.store.queries.listing import Listed, Page, list_rows
 
 SORT_COLUMNS = {"id": Asset.id, "name": Asset.name, "owner": Account.name}
-# What an asset's public form shows: its children (with their type) and its sensors.
-_LOAD = (selectinload(Asset.children).joinedload(Asset.asset_type), selectinload(Asset.sensors))
+# What an asset's public form shows, and no more (lists are ORM-bound: every column and
+# relation loaded costs): its owner without the owner's roles, its children's brief form
+# (with their type) and its sensors' ids and names.
+_LOAD = (
+    joinedload(Asset.owner).lazyload(Account.account_roles),
+    selectinload(Asset.children).options(
+        load_only(Asset.id, Asset.name, Asset.account_id, Asset.generic_asset_type_id),
+        joinedload(Asset.asset_type),
+        lazyload(Asset.owner),
+    ),
+    selectinload(Asset.sensors).load_only(Sensor.id, Sensor.name, Sensor.generic_asset_id),
+)
 
 
 def asset_type(session: Session, key: int | str) -> AssetType | None:
