@@ -93,8 +93,12 @@ def delete_sensor(session: Session, sensor: Sensor, *, actor: User | None) -> No
 def get_sensor(session: Session, sensor_id: int) -> Sensor:
     # With its asset (and owner) in the same query: every permission check on a sensor asks
     # for them; the owner's roles only when something asks.
-    load = joinedload(Sensor.asset).joinedload(Asset.owner).lazyload(Account.account_roles)
-    sensor = session.get(Sensor, sensor_id, options=[load])
+    asset = joinedload(Sensor.asset)
+    load = [
+        asset.joinedload(Asset.owner).lazyload(Account.account_roles),
+        asset.lazyload(Asset.asset_type),
+    ]
+    sensor = session.get(Sensor, sensor_id, options=load)
     if sensor is None:
         raise NotFoundError(f"Sensor {sensor_id} not found")
     return sensor
