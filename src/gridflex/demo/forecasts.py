@@ -36,7 +36,7 @@ def build(session: Session, report: Any) -> str:
         outcome = forecasting.run_plan(session, sensor, plan)
     except InsufficientDataError as exc:
         report.warnings.append(
-            f"Forecast of {SENSOR} skipped: {exc.message} Build the demo with --days 3 or more "
+            f"Forecast of {SENSOR} skipped: {exc.message} Build the demo with --days 2 or more "
             "(in a new database), or run `gridflex demo` again once it holds that much."
         )
         return f"Forecasts: none of {SENSOR} (sensor {sensor.id}) yet."
