@@ -111,4 +111,4 @@ def test_a_later_run_tops_the_demo_up_to_now_once(settings):
     assert again.beliefs_written == 0 and again.warnings == []
     assert _counts(url) == counts  # nothing added the second time
     assert any("already has a schedule" in p for p in parts)
-    assert any("already up to date" in p for p in parts if p.startswith("Carbon"))
+    assert any(p.startswith("Carbon demo already present") for p in parts)

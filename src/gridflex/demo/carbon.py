@@ -89,7 +89,7 @@ def build(session: Session, report: Any) -> str:
     elif stored:
         summary = f"Carbon demo: zones {', '.join(ZONES)} topped up from {start:%Y-%m-%d %H:%M} UTC ({stored} values)"
     else:
-        summary = f"Carbon demo: zones {', '.join(ZONES)} already up to date"
+        summary = f"Carbon demo already present (zones {', '.join(ZONES)}), up to date"
     forecast = "without a forecast" if skipped else "and their forecast"
     return f"{summary} {forecast}; try /v3/carbon-intensity/latest?zone=DE."
 
