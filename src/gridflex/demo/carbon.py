@@ -87,11 +87,14 @@ def build(session: Session, report: Any) -> str:
             f"({stored} values)"
         )
     elif stored:
-        summary = f"Carbon demo: zones {', '.join(ZONES)} topped up from {start:%Y-%m-%d %H:%M} UTC ({stored} values)"
+        summary = (
+            f"Carbon demo: zones {', '.join(ZONES)} topped up from {start:%Y-%m-%d %H:%M} UTC "
+            f"({stored} values)"
+        )
     else:
         summary = f"Carbon demo already present (zones {', '.join(ZONES)}), up to date"
-    forecast = "without a forecast" if skipped else "and their forecast"
-    return f"{summary} {forecast}; try /v3/carbon-intensity/latest?zone=DE."
+    forecast = "without a forecast (see the warning below)" if skipped else "with their forecast"
+    return f"{summary}, {forecast}; try /v3/carbon-intensity/latest?zone=DE."
 
 
 def forecast_or_warn(session: Session, report: Any) -> bool:
