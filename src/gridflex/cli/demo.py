@@ -6,6 +6,7 @@ import os
 import time
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gridflex.cli.common import console, session, settings
@@ -13,11 +14,19 @@ from gridflex.cli.common import console, session, settings
 
 def demo(
     serve_too: bool = typer.Option(False, "--serve", help="serve the API afterwards"),
-    days: int = typer.Option(365, "--days", min=1, max=3660, help="days of history to generate"),
+    days: int = typer.Option(
+        365,
+        "--days",
+        min=1,
+        max=3660,
+        help="days of history to generate when the demo is created (a later run tops the "
+        "existing demo up to now instead)",
+    ),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
 ) -> None:
-    """Create (once) and describe the demo world; with --serve, serve it."""
+    """Create the demo world (once; later runs top its data up to now) and describe it; with
+    --serve, serve it."""
     from gridflex.demo import world
     from gridflex.security import issue_token
     from gridflex.services.sensors import get_sensor
@@ -58,10 +67,17 @@ def demo(
             f"Demo world created in {time.perf_counter() - began:.1f} s: "
             f"{report.beliefs_written} beliefs over {len(report.sensors)} sensors."
         )
+    elif report.beliefs_written:
+        console.print(
+            f"Demo world already present; its series topped up to now: "
+            f"{report.beliefs_written} beliefs added."
+        )
     else:
-        console.print("Demo world already present; nothing added.")
+        console.print("Demo world already present; its series are up to date.")
     for summary in parts:
         console.print(summary)
+    for warning in report.warnings:  # what the demo could not build, why, and how to get it
+        console.print("[yellow]Warning:[/yellow]", escape(warning))
     console.print(f"Database: {config.database_url}")
     console.print(
         "Sensors: "

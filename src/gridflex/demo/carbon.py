@@ -20,8 +20,11 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from gridflex.demo.series import solar_elevation_frac
+from gridflex.errors import InsufficientDataError
 from gridflex.services import beliefs
 from gridflex.services.carbon import forecasts, import_power, load_registry
+from gridflex.services.carbon import store as zone_store
+from gridflex.services.carbon.ingest import IMPORT_SOURCE
 from gridflex.services.carbon.registry import link_price_sensor
 from gridflex.services.carbon.state import invalidate
 from gridflex.timing import utcnow
@@ -43,29 +46,72 @@ DISPATCH_MW = {  # merit order: coal first, then gas; shares by capacity
 TREE = (("DK", "DE"), ("PL", "DE"), ("FR", "BE"), ("BE", "NL"), ("NL", "DE"))  # leaves first
 BATTERY_MW = 2_000
 HOUR = pd.Timedelta(hours=1)
+FORECAST_DAYS = 2  # the forecasting engine's least history
 
 
 def build(session: Session, report: Any) -> str:
-    """Add the carbon demo (idempotently) over the same span as the rest of the demo world."""
+    """Add the carbon demo over the same span as the rest of the demo world; on a later run,
+    add the hours since its last one (and a forecast from there)."""
     registry = load_registry(session)
     price = (getattr(report, "sensors", None) or {}).get("day-ahead prices")
     if price is not None:  # the demo market's prices serve /v3/price-day-ahead for every zone
         link_price_sensor(session, ZONES, price)
         invalidate(session, registry=True)
-    if registry.input_sensors(ZONES):
-        return "Carbon demo already present (zones NL, BE, DE, FR, DK, PL)."
-    end = pd.Timestamp(utcnow()).floor("h")
-    start = end - pd.Timedelta(days=365)
-    site = (getattr(report, "sensors", None) or {}).get("site consumption")
-    extent = None if site is None else beliefs.event_extent_us(session, [site])
-    first = None if extent is None else pd.Timestamp(extent[0], unit="us", tz="UTC").floor("h")
-    if first is not None and start <= first < end:  # ignore what cannot be the demo's span
-        start = first
-    stored = build_system(session, start.to_pydatetime(), end.to_pydatetime())
-    return (
-        f"Carbon demo: zones {', '.join(ZONES)} with hourly data from {start:%Y-%m-%d} "
-        f"({stored} values); try /v3/carbon-intensity/latest?zone=DE."
-    )
+    now = getattr(report, "now", None) or utcnow()
+    end = pd.Timestamp(now).floor("h")
+    inputs = [s.id for s in registry.input_sensors(ZONES)]
+    source = zone_store.source_id(session, IMPORT_SOURCE)
+    held = None if source is None else beliefs.source_extent_us(session, inputs, source)
+    if held is not None:
+        start = pd.Timestamp(held[1], unit="us", tz="UTC") + HOUR
+    elif inputs:  # zones of data imported otherwise: not the demo's to add to
+        return "Carbon demo: zones NL, BE, DE, FR, DK, PL hold data not imported by the demo."
+    else:
+        start = end - pd.Timedelta(days=365)
+        site = (getattr(report, "sensors", None) or {}).get("site consumption")
+        extent = None if site is None else beliefs.event_extent_us(session, [site])
+        first = None if extent is None else pd.Timestamp(extent[0], unit="us", tz="UTC").floor("h")
+        if first is not None and start <= first < end:  # ignore what cannot be the demo's span
+            start = first
+    # Each top-up draws its own hours (seeded by where they start), so a run is reproducible.
+    seed = 7 if held is None else 7 + int(start.timestamp()) // 3600
+    stored = 0
+    if start < end:
+        stored = build_system(
+            session, start.to_pydatetime(), end.to_pydatetime(), seed=seed, forecast=False
+        )
+    skipped = forecast_or_warn(session, report)
+    if held is None:
+        summary = (
+            f"Carbon demo: zones {', '.join(ZONES)} with hourly data from {start:%Y-%m-%d} "
+            f"({stored} values)"
+        )
+    elif stored:
+        summary = (
+            f"Carbon demo: zones {', '.join(ZONES)} topped up from {start:%Y-%m-%d %H:%M} UTC "
+            f"({stored} values)"
+        )
+    else:
+        summary = f"Carbon demo already present (zones {', '.join(ZONES)}), up to date"
+    forecast = "without a forecast (see the warning below)" if skipped else "with their forecast"
+    return f"{summary}, {forecast}; try /v3/carbon-intensity/latest?zone=DE."
+
+
+def forecast_or_warn(session: Session, report: Any) -> bool:
+    """Make the system's forecast from the end of its data, unless it is there already; too
+    little data is a warning in ``report.warnings``, not a failure. True when skipped."""
+    try:
+        forecasts.zone_forecast(session, load_registry(session), "DE")  # the whole system's
+    except InsufficientDataError as exc:
+        warnings = getattr(report, "warnings", None)
+        if warnings is not None:
+            warnings.append(
+                f"Carbon forecasts skipped: {exc.message} They need about {FORECAST_DAYS} days "
+                f"of hourly data: build the demo with --days {FORECAST_DAYS} or more (in a new "
+                "database), or run `gridflex demo` again once it holds that much."
+            )
+        return True
+    return False
 
 
 def build_system(

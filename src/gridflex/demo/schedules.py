@@ -19,7 +19,7 @@ from gridflex.jobs import jobs_for_asset
 from gridflex.jobs.service import metadata_hash
 from gridflex.services import assets, beliefs, scheduling, sensors
 from gridflex.store.models import Job, Sensor
-from gridflex.timing import utcnow
+from gridflex.timing import parse_datetime, utcnow
 
 SITE = "Demo site"
 TIMEZONE = "Europe/Amsterdam"
@@ -90,17 +90,19 @@ def _request(
 
 
 def build(session: Session, report: Any) -> str:
-    """Schedule the demo site's flexible devices once, from now until the last known price (at most 48 h)."""
+    """Schedule the demo site's flexible devices from now until the last known price (at most
+    48 h), unless the site's newest schedule still reaches past now."""
     names = ("battery power", "EV charger power", "heat pump power", "day-ahead prices")
     looked_up = {name: _sensor(session, report, name) for name in names}
     found = {name: sensor for name, sensor in looked_up.items() if sensor is not None}
     site = assets.find_asset_by_name(session, report.account_id, SITE)
     if len(found) < len(names) or site is None:
         return "Schedules: the demo site lacks its devices or prices; skipped."
+    now = getattr(report, "now", None) or utcnow()
     existing = jobs_for_asset(session, [site.id], [], limit=1, func_name=scheduling.FUNC_NAME)
-    if existing:
+    if existing and _ends_after(existing[0], now):
         return f"Schedules: the demo site already has a schedule (job {existing[0].id})."
-    start = pd.Timestamp(utcnow()).floor("15min").to_pydatetime()
+    start = pd.Timestamp(now).floor("15min").to_pydatetime()
     prices = beliefs.event_extent_us(session, [found["day-ahead prices"].id])
     if prices is None:
         return "Schedules: no day-ahead prices in the demo; skipped."
@@ -127,6 +129,11 @@ def build(session: Session, report: Any) -> str:
         f"(costs {result['costs']['total']:.2f} {result['costs-unit']}); "
         f"GET /api/v3_0/sensors/{battery}/schedules/{job}"
     )
+
+
+def _ends_after(job: Job, moment: datetime) -> bool:
+    end = (job.kwargs or {}).get("end")
+    return end is None or parse_datetime(end, field="end") > moment
 
 
 def _record(session: Session, prepared: scheduling.Prepared, result: dict[str, Any]) -> str:

@@ -13,14 +13,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gridflex.demo import series, world
 from gridflex.services import beliefs, sources
 from gridflex.services.belief_checks import to_us
-from gridflex.store.models import Belief, Sensor
-from gridflex.store.queries import carbon as queries
+from gridflex.store.models import Sensor
 from gridflex.timing import utcnow
 
 SENSOR = "temperature"
@@ -28,32 +26,33 @@ HORIZON = pd.Timedelta(hours=48)
 
 
 def build(session: Session, report: Any) -> str:
-    """Forecast the demo's temperature once, from the end of its measurements for 48 hours."""
+    """Forecast the demo's temperature from the end of its measurements for 48 hours; again
+    when a later run has topped the measurements up."""
     sensor_id = (getattr(report, "sensors", None) or {}).get(SENSOR)
     sensor = None if sensor_id is None else session.get(Sensor, sensor_id)
-    extent = None if sensor is None else queries.extent_us(session, [sensor.id])
+    extent = (
+        None if sensor is None
+        else beliefs.source_extent_us(session, [sensor.id], world.source(session).id)
+    )  # fmt: skip
     if sensor is None or extent is None:
         return "Weather forecast: no measured temperature in the demo; skipped."
     source = sources.get_or_create_source(
         session, name="gridflex demo weather", type="forecaster", model="demo series", version="1"
     )
-    made = session.scalar(
-        sa.select(Belief.sensor_id)
-        .where(Belief.sensor_id == sensor.id, Belief.source_id == source.id)
-        .limit(1)
-    )
-    if made is not None:
-        return f"Weather forecast: sensor {sensor.id} ({SENSOR}) already has one."
     first = pd.Timestamp(extent[0], unit="us", tz="UTC")
     measured_end = pd.Timestamp(extent[1], unit="us", tz="UTC") + sensor.event_resolution
-    # The whole span, so that the seeded shape continues where the measurements stop.
+    held = beliefs.source_extent_us(session, [sensor.id], source.id)
+    if held is not None and held[1] >= to_us(measured_end + HORIZON - sensor.event_resolution):
+        return f"Weather forecast: sensor {sensor.id} ({SENSOR}) already has one."
+    # The whole span, so that the seeded shape continues where the measurements stop (and an
+    # earlier forecast's events get the same values again: they are not stored twice).
     index = pd.date_range(first, measured_end + HORIZON, freq="15min", inclusive="left")
     ahead = index >= measured_end
     values = series.temperature_c(index, timezone=world.TIMEZONE)[ahead]
     frame = beliefs.BeliefFrame(
         index[ahead].as_unit("us").asi8,
         np.round(values, 4),
-        to_us(utcnow()),
+        to_us(getattr(report, "now", None) or utcnow()),
     )
     stored = beliefs.write_beliefs(session, sensor, source, frame).stored
     return (

@@ -523,6 +523,20 @@ def event_extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, i
     return q.extent_us(session, sensor_ids)
 
 
+def source_extent_us(
+    session: Session, sensor_ids: Sequence[int], source_id: int
+) -> tuple[int, int] | None:
+    """First and last event start [µs] of one source's beliefs over these sensors, or None."""
+    return q.source_extent_us(session, sensor_ids, source_id)
+
+
+def latest_belief_time_of_source_type(
+    session: Session, sensor_id: int, source_type: str
+) -> int | None:
+    """The latest belief time [µs] about the sensor among sources of this type, or None."""
+    return q.latest_belief_time_of_source_type(session, sensor_id, source_type)
+
+
 def has_beliefs_from_source_type(session: Session, sensor_id: int, source_type: str) -> bool:
     """Whether any belief about the sensor comes from a source of this type (``forecaster``)."""
     return q.has_beliefs_from_source_type(session, sensor_id, source_type)

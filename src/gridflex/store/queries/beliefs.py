@@ -366,6 +366,38 @@ def extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, int] | 
     return int(rows[0][0]), int(rows[0][1])
 
 
+def source_extent_us(
+    session: Session, sensor_ids: Sequence[int], source_id: int
+) -> tuple[int, int] | None:
+    """First and last event start of one source's beliefs over several sensors, or None."""
+    if not sensor_ids:
+        return None
+    marks = ", ".join(f":s{i}" for i in range(len(sensor_ids)))
+    params: dict[str, int] = {f"s{i}": int(s) for i, s in enumerate(sensor_ids)}
+    rows = rows_of(
+        session,
+        "SELECT MIN(event_start_us), MAX(event_start_us) FROM belief "
+        f"WHERE sensor_id IN ({marks}) AND source_id = :source",
+        {**params, "source": int(source_id)},
+    )
+    if not rows or rows[0][0] is None:
+        return None
+    return int(rows[0][0]), int(rows[0][1])
+
+
+def latest_belief_time_of_source_type(
+    session: Session, sensor_id: int, source_type: str
+) -> int | None:
+    """The latest belief time [µs] about the sensor among sources of this type, or None."""
+    rows = rows_of(
+        session,
+        "SELECT MAX(belief_time_us) FROM belief WHERE sensor_id = :sensor AND source_id IN "
+        "(SELECT id FROM data_source WHERE type = :type)",
+        {"sensor": int(sensor_id), "type": source_type},
+    )
+    return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+
 def has_beliefs_from_source_type(session: Session, sensor_id: int, source_type: str) -> bool:
     """Whether any belief about the sensor comes from a data source of this type
     (``forecaster``, ``scheduler``, ...)."""
