@@ -7,7 +7,7 @@ downloaded: the data packages are dev dependencies (``pip install -e '.[dev]'``)
 
 Protocol: rolling day-ahead forecasts, one a day at local midnight for the next
 24 hours, each made only from the data before it. ``auto`` chooses its model at
-each fit from a backtest of the two weeks before (never later data). Scored:
+each fit from a backtest of the four weeks before (never later data). Scored:
 
 - A: the last week, the model chosen again every day;
 - B: the last four weeks, the model chosen again every week.
