@@ -20,6 +20,13 @@ series             package / file                               data
                    ``pvanalytics/data/system_4_module_``        (NREL, 39.7406 N 105.1774 W), 15
                    ``temperature.parquet``                      min, 2016-07-01 on (8 weeks
                                                                 used). [°C]
+``solar`` (long)   pvanalytics 0.2.2 (MIT), ``pvanalytics/``    AC power of the same SERF East
+                   ``data/system_50_ac_power_2_full_DST.``      system, 15 min, 15 April 2011 to
+                   ``parquet``                                  31 December 2013: validation
+                                                                windows across the seasons. [W]
+weather            pvanalytics 0.2.2 (MIT), ``pvanalytics/``    NSRDB PSM3 satellite-derived GHI
+                   ``data/serf_east_psm3_data.csv``             at SERF East, 15 min, 1 July to 13
+                                                                October 2016. [W/m²]
 =================  ===========================================  ===================================
 
 The PVDAQ data are published by NREL on the DOE Open Energy Data Initiative
@@ -97,6 +104,48 @@ def serf_east_ac_power(weeks: int = WEEKS) -> MeasuredSeries:
         longitude=-105.1727,
         timezone="America/Denver",
     )
+
+
+def system_50_ac_power() -> MeasuredSeries:
+    """AC power of the SERF East PV system (PVDAQ system 50), 15 min, 2011-04-15 to 2013-12-31. [W]
+
+    The file's timestamps carry a fixed UTC-07:00 offset but follow the local
+    clock (the output's midday jumps by about an hour at each daylight-saving
+    change; pvanalytics ships the file as an example of that). They are read
+    as America/Denver wall-clock times; the hour repeated each autumn is dropped.
+    """
+    path = package_dir("pvanalytics") / "data" / "system_50_ac_power_2_full_DST.parquet"
+    frame = pd.read_parquet(path)
+    wall = pd.DatetimeIndex(frame["measured_on"]).tz_localize(None)
+    index = wall.tz_localize("America/Denver", ambiguous="NaT", nonexistent="NaT")
+    values = pd.Series(frame["ac_power_2"].to_numpy("float64"), index=index)
+    values = values[values.index.notna()]
+    start = pd.Timestamp("2011-04-16 00:00", tz="-07:00")
+    weeks = int((values.index[-1] - start) // pd.Timedelta(days=7))
+    return MeasuredSeries(
+        name="PV AC power, SERF East 2011-2013 (NREL)",
+        kind="solar",
+        values=_regular(values, "15min", start, weeks).rename("ac_power_w"),
+        unit="W",
+        source="pvanalytics 0.2.2: pvanalytics/data/system_50_ac_power_2_full_DST.parquet",
+        latitude=39.742,
+        longitude=-105.1727,
+        timezone="America/Denver",
+    )
+
+
+def serf_east_satellite_ghi(weeks: int = WEEKS) -> pd.Series:
+    """NSRDB PSM3 global horizontal irradiance at SERF East, 15 min, from 1 July 2016. [W/m²]
+
+    Satellite-derived, so known only afterwards: as a forecast regressor it
+    stands for a perfect weather forecast.
+    """
+    path = package_dir("pvanalytics") / "data" / "serf_east_psm3_data.csv"
+    frame = pd.read_csv(path, index_col=0)
+    values = pd.Series(
+        frame["ghi"].to_numpy("float64"), index=pd.DatetimeIndex(pd.to_datetime(frame.index))
+    )
+    return _regular(values, "15min", SUMMER_2016, weeks).rename("ghi_w_per_m2")
 
 
 def system_4_module_temperature(weeks: int = WEEKS) -> MeasuredSeries:

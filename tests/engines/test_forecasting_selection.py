@@ -101,3 +101,37 @@ def test_backtest_rechooses_at_each_fit_and_scores_every_baseline():
     by_hand = np.mean(np.abs(daily - result.pairs["actual"].to_numpy()))
     assert result.baseline_scores["naive-daily"].mae == pytest.approx(by_hand)
     assert result.skills["naive-daily"] == pytest.approx(1.0)
+
+
+def test_close_candidates_are_combined_weighted_by_their_backtest_error():
+    # A daily shape under heavy day-to-day noise: no candidate stands out, and the
+    # inverse-error weighted mean of the three best backtests better than any one of them.
+    index = pd.date_range(START, periods=24 * 42, freq=HOUR)
+    rng = np.random.default_rng(4)
+    shape = 30 + 10 * np.sin(2 * np.pi * index.hour / 24)
+    load = pd.Series(shape * rng.lognormal(0, 0.3, len(index) // 24).repeat(24), index=index)
+    result = forecast(load, belief_time=START + 40 * DAY, n_steps=24, model_params=FAST)
+    selection = result.selection
+    weights = selection.weights
+    assert len(weights) == 3 and result.model == selection.chosen == " | ".join(weights)
+    ranked = sorted(selection.mae, key=selection.mae.get)
+    assert list(weights) == ranked[:3]
+    inverse = {n: 1 / selection.mae[n] for n in weights}
+    for name, weight in weights.items():
+        assert weight == pytest.approx(inverse[name] / sum(inverse.values()))
+    assert selection.chosen_mae < selection.mae[ranked[0]]
+    assert selection.skill["naive-daily"] == pytest.approx(
+        1 - selection.chosen_mae / selection.mae["naive-daily"]
+    )
+    # The forecast is the weighted mean of the base models' own forecasts (a blend's parts share its weight).
+    expected = sum(
+        weight
+        / len(name.split("+"))
+        * forecast(
+            load, belief_time=START + 40 * DAY, n_steps=24, model=part, model_params=FAST
+        ).values
+        for name, weight in weights.items()
+        for part in name.split("+")
+    )
+    np.testing.assert_allclose(result.values.to_numpy(), expected.to_numpy(), rtol=1e-9)
+    assert result.model_params["weights"] == weights

@@ -62,7 +62,7 @@ def test_solar_site_adds_clear_sky_inputs(pv):
 @pytest.mark.slow
 def test_measured_pv_is_forecast_no_worse_than_any_baseline_out_of_sample(pv):
     # Day-ahead runs at local midnight over the last four weeks of the series; the model is
-    # chosen each week from a backtest of the two weeks before (never from the weeks scored).
+    # chosen each week from a backtest of the four weeks before (never from the weeks scored).
     end = pv.index[-1] + pd.Timedelta(minutes=15)
     result = backtest(
         pv,

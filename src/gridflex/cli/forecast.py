@@ -201,9 +201,10 @@ def _selection_line(selection: Any) -> str:
         for name, value in selection.skill.items()
         if value is not None
     )
+    combined = ", the weighted mean of the three best" if len(selection.weights) > 1 else ""
     return (
         f"Model selection: {selection.chosen} had the least error (MAE "
-        f"{selection.mae[selection.chosen]:.4g}) of {len(selection.mae)} candidates in "
+        f"{selection.chosen_mae:.4g}{combined}) of {len(selection.mae)} candidates in "
         f"{selection.n_runs} backtest runs before the forecast; skill vs {skills}."
     )
 

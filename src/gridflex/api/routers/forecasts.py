@@ -49,10 +49,12 @@ _FORECAST_EXAMPLE = {
     "model": "boosted+naive-weekly",
     "selection": {
         "chosen": "boosted+naive-weekly",
+        "weights": {"boosted+naive-weekly": 1.0},
         "mae": {"persistence": 9.8, "naive-daily": 5.1, "naive-weekly": 4.2, "median-daily": 4.4,
                 "boosted": 3.9, "boosted+naive-weekly": 3.6, "boosted+naive-daily": 3.8,
                 "naive-daily+naive-weekly": 4.0, "boosted+median-daily": 3.7,
                 "median-daily+naive-weekly": 4.1},
+        "chosen_mae": 3.6,
         "skill": {"naive-daily": 0.294, "naive-weekly": 0.143, "persistence": 0.633},
         "first_run": "2026-11-10T02:45:00+00:00",
         "last_run": "2026-11-23T20:45:00+00:00",

@@ -109,8 +109,17 @@ class ForecastTrigger(BaseModel):
 class ModelSelection(BaseModel):
     """How model ``auto`` chose: each candidate's error in a backtest of the data known before."""
 
-    chosen: str = Field(description="model used, e.g. boosted or the blend boosted+naive-weekly")
+    chosen: str = Field(
+        description="model used, e.g. boosted, the blend boosted+naive-weekly, or the "
+        "combination of the three best candidates median-daily | clearsky-median | boosted"
+    )
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="candidates combined and their weights (sum 1)"
+    )
     mae: dict[str, float] = Field(description="mean absolute error per candidate (sensor unit)")
+    chosen_mae: float | None = Field(
+        None, description="mean absolute error of the model used (sensor unit)"
+    )
     skill: dict[str, float | None] = Field(
         description="1 - MAE_chosen / MAE_baseline per baseline (naive-daily, naive-weekly, "
         "persistence)"

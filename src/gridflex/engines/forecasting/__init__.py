@@ -13,7 +13,8 @@ solar site), ``boosted`` (scikit-learn's HistGradientBoostingRegressor on lag,
 rolling and calendar features, optionally with past and future regressors and
 clear-sky features, and 10/50/90 % quantiles when ``probabilistic``), and the
 default ``auto``, which backtests all of them and blends of two on the data
-known before each forecast and uses the best (:mod:`.selection`). See
+known before each forecast and uses the best, or the weighted mean of the three
+best when that backtests better (:mod:`.selection`). See
 :mod:`.features` for why one direct model serves every lead, and
 :mod:`.options` for how the trigger fields map to keywords. scikit-learn and
 pvlib are imported only when a model needs them.

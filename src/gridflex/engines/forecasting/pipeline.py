@@ -3,8 +3,8 @@
 Shared by :func:`~.forecast.forecast` (one train, one predict) and
 :func:`~.backtest.backtest` (a train every ``retrain_frequency``, a predict per
 run). The model is a base model (:mod:`.components`), a blend of two (the mean
-of their forecasts), or, for ``auto``, whichever of those :mod:`.selection`
-finds best on the data known at the origin.
+of their forecasts), or, for ``auto``, the weighted mean of those that
+:mod:`.selection` finds best on the data known at the origin.
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ from gridflex.engines.forecasting.components import (
 from gridflex.engines.forecasting.components import predict as predict_one
 from gridflex.engines.forecasting.errors import InsufficientHistoryError
 from gridflex.engines.forecasting.features import FloatArray, IntArray
-from gridflex.engines.forecasting.selection import Selection, select_model
+from gridflex.engines.forecasting.selection import Selection, parts, select_model
 from gridflex.timing import format_duration
 
 #: Version of the feature set and model recipe; goes into the data-source record.
 #: 2: model selection (``auto``), persistence, blends, clear-sky features for solar sites.
-MODEL_VERSION = "2"
+#: 3: ``auto`` combines the three best candidates of a four-week backtest.
+MODEL_VERSION = "3"
 
 __all__ = ["MODEL_VERSION", "TrainedModel", "Workspace", "make_workspace", "predict", "train"]
 
@@ -43,12 +44,14 @@ class TrainedModel:
     """A model fitted at one origin, with what the data-source record needs.
 
     ``name`` is the model used (``boosted``, ``naive-daily``, a blend such as
-    ``boosted+naive-weekly``...); ``components`` its fitted parts; ``selection``
-    how ``auto`` chose it.
+    ``boosted+naive-weekly``, a combination ``a | b+c | d`` chosen by ``auto``);
+    ``components`` its fitted base models; ``weights`` theirs in the forecast
+    (sum 1); ``selection`` how ``auto`` chose them.
     """
 
     name: str
     components: dict[str, Fitted]
+    weights: dict[str, float]
     train_start: pd.Timestamp
     train_end: pd.Timestamp
     first: int
@@ -78,12 +81,14 @@ def train(
     check_history(len(rows), resolution=grid.resolution, belief=belief)
     selection = None
     name = options.model
+    chosen = {name: 1.0}
     if name == "auto":
         if options.probabilistic:
             name = "boosted"  # the one model that forecasts quantiles
+            chosen = {name: 1.0}
         else:
             selection = select_model(ws, origin=origin, leads=leads)
-            name = selection.chosen
+            name, chosen = selection.chosen, selection.weights
     fitted: dict[str, Fitted] = {}
     params: dict[str, Any] = {
         "model": name,
@@ -95,15 +100,17 @@ def train(
     if options.solar_site is not None:
         site = options.solar_site
         params["solar_site"] = [site.latitude, site.longitude]
-    parts = name.split("+")
-    for part in parts:
+    weights = parts(chosen)
+    if len(chosen) > 1:
+        params["weights"] = chosen
+    for part in weights:
         fitted[part], part_params = fit(ws, part, origin=origin, rows=rows, leads=leads)
-        if len(parts) == 1:
+        if len(weights) == 1:
             params.update(part_params)
         else:
             params.setdefault("components", {})[part] = part_params
     first = max(0, grid.ceil_position(window[0]))
-    return TrainedModel(name, fitted, *window, first, len(rows), params, selection)
+    return TrainedModel(name, fitted, weights, *window, first, len(rows), params, selection)
 
 
 def predict(
@@ -111,7 +118,8 @@ def predict(
 ) -> tuple[FloatArray, dict[float, FloatArray] | None]:
     """Values (and quantiles, if fitted for them) for target positions ``rows`` >= ``origin``.
 
-    A blend is the mean of its parts where both forecast, else the one that does.
+    A blend or combination is the weighted mean of its parts where they
+    forecast (the weights of those that do, rescaled to sum 1).
     A future regressor without values at ``rows`` is refused whichever model
     was chosen: the request counted on it.
     """
@@ -124,16 +132,18 @@ def predict(
     if len(outputs) == 1:
         values, quantiles = outputs[0]
     else:
-        values, quantiles = _mean_known(np.vstack([values for values, _ in outputs])), None
+        stacked = np.vstack([values for values, _ in outputs])
+        values, quantiles = _mean_known(stacked, np.array(list(trained.weights.values()))), None
     _check_complete(ws, trained, values, rows)
     return values, quantiles
 
 
-def _mean_known(stacked: FloatArray) -> FloatArray:
-    """Mean over the rows of ``stacked`` per column, of the known values only (NaN if none)."""
+def _mean_known(stacked: FloatArray, weights: FloatArray) -> FloatArray:
+    """Weighted mean over the rows of ``stacked`` per column, of the known values only (NaN if none)."""
     known = ~np.isnan(stacked)
-    total = np.where(known, stacked, 0.0).sum(axis=0)
-    count = known.sum(axis=0)
+    w = np.where(known, weights[:, None], 0.0)
+    total = (np.where(known, stacked, 0.0) * w).sum(axis=0)
+    count = w.sum(axis=0)
     return np.divide(total, count, out=np.full(stacked.shape[1], np.nan), where=count > 0)
 
 

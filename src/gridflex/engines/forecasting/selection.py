@@ -13,10 +13,20 @@ retrains weekly would be.
 The candidates: persistence, seasonal-naive daily and weekly, the median of
 the same time on the last two weeks (at a solar site also its clear-sky-scaled
 form), the boosted model, and the mean of each pair in :data:`BLENDS`
-(averaging two models with different errors often beats both). The one with the least mean absolute error
-wins; a tie goes to the simpler one. A candidate that cannot forecast part of
-the backtest (last week's value does not exist yet) is left out, unless that
-leaves less than a day of values to compare on.
+(averaging two models with different errors often beats both). They are ranked
+by mean absolute error (a tie goes to the simpler one). One more candidate is
+the mean of the :data:`COMBINE_TOP` best, each weighted by the inverse of its
+error: which of a few close candidates wins a backtest is partly chance, and
+their combination is often steadier than the single winner. The combination
+is used when its own backtest error is lower than the best single candidate's
+(so a candidate that clearly dominates, or has no error at all, is used
+alone). A candidate that cannot forecast part of the backtest (last week's value
+does not exist yet) is left out, unless that leaves less than a day of values
+to compare on.
+
+The backtest covers :data:`VALIDATION_DAYS` (four weeks): a day's error of a
+weather-driven series varies so much that two weeks ranked the candidates
+less reliably.
 """
 
 from __future__ import annotations
@@ -34,7 +44,9 @@ from gridflex.engines.forecasting.features import FloatArray
 from gridflex.engines.forecasting.metrics import skill
 from gridflex.engines.forecasting.options import training_window
 
-VALIDATION_DAYS = 14
+VALIDATION_DAYS = 28
+#: How many of the best candidates the forecast combines.
+COMBINE_TOP = 3
 REFIT_DAYS = 7
 MAX_RUNS = 56
 BLENDS: tuple[tuple[str, str], ...] = (
@@ -57,11 +69,16 @@ class Selection:
     Attributes
     ----------
     chosen : str
-        The model used: a base model or a blend ``a+b``.
+        The model used: a base model, a blend ``a+b``, or a combination of
+        candidates ``a | b+c | d`` (see ``weights``).
+    weights : dict of str to float
+        The candidates combined and their weights (sum 1), best first.
     mae : dict of str to float
         Mean absolute error of each candidate over the backtest. [unit of the sensor]
+    chosen_mae : float or None
+        Mean absolute error of the forecast used (the combination) over the backtest. [unit of the sensor]
     skill : dict of str to float or None
-        ``1 - MAE_chosen / MAE_baseline`` for each baseline in the backtest. [-]
+        ``1 - chosen_mae / MAE_baseline`` for each baseline in the backtest. [-]
     first_run, last_run : Timestamp or None
         Origins (belief times) of the first and last backtest run.
     n_runs, n_values : int
@@ -71,7 +88,9 @@ class Selection:
     """
 
     chosen: str
+    weights: dict[str, float]
     mae: dict[str, float]
+    chosen_mae: float | None
     skill: dict[str, float | None]
     first_run: pd.Timestamp | None
     last_run: pd.Timestamp | None
@@ -83,7 +102,9 @@ class Selection:
         """JSON-friendly form, for job results."""
         return {
             "chosen": self.chosen,
+            "weights": self.weights,
             "mae": self.mae,
+            "chosen_mae": self.chosen_mae,
             "skill": self.skill,
             "first_run": None if self.first_run is None else self.first_run.isoformat(),
             "last_run": None if self.last_run is None else self.last_run.isoformat(),
@@ -121,16 +142,48 @@ def select_model(ws: Workspace, *, origin: int, leads: tuple[int, int]) -> Selec
             predictions[blend_name(pair)] = np.mean([predictions[p] for p in pair], axis=0)
             names.append(blend_name(pair))
     errors = {n: float(np.mean(np.abs(predictions[n][mask] - actual[mask]))) for n in names}
-    chosen = min(names, key=lambda n: (errors[n], CANDIDATES.index(n)))
+    ranked = sorted(names, key=lambda n: (errors[n], CANDIDATES.index(n)))
+    weights, chosen_mae = {ranked[0]: 1.0}, errors[ranked[0]]
+    top = combine(ranked, errors)
+    if len(top) > 1:  # the combination is one more candidate: used if it beats the best alone
+        combined = np.sum([w * predictions[n][mask] for n, w in top.items()], axis=0)
+        combined_mae = float(np.mean(np.abs(combined - actual[mask])))
+        if combined_mae < chosen_mae:
+            weights, chosen_mae = top, combined_mae
     return Selection(
-        chosen=chosen,
+        chosen=" | ".join(weights),
+        weights=weights,
         mae=errors,
-        skill={b: skill(errors[chosen], errors[b]) for b in BASELINES if b in errors},
+        chosen_mae=chosen_mae,
+        skill={b: skill(chosen_mae, errors[b]) for b in BASELINES if b in errors},
         first_run=_time(ws, runs[0]),
         last_run=_time(ws, runs[-1]),
         n_runs=len(runs),
         n_values=int(mask.sum()),
     )
+
+
+def combine(ranked: list[str], errors: dict[str, float]) -> dict[str, float]:
+    """Weights of the :data:`COMBINE_TOP` best of ``ranked`` (best first): inverse error, sum 1.
+
+    A candidate without error (a perfect fit to the backtest) is used alone.
+    """
+    top = ranked[:COMBINE_TOP]
+    if errors[top[0]] <= 0.0:
+        return {top[0]: 1.0}
+    inverse = {n: 1.0 / errors[n] for n in top}
+    total = sum(inverse.values())
+    return {n: v / total for n, v in inverse.items()}
+
+
+def parts(weights: dict[str, float]) -> dict[str, float]:
+    """The base models of a combination and their summed weights (a blend's parts share its weight)."""
+    out: dict[str, float] = {}
+    for name, weight in weights.items():
+        members = name.split("+")
+        for member in members:
+            out[member] = out.get(member, 0.0) + weight / len(members)
+    return out
 
 
 def _run_origins(ws: Workspace, *, origin: int, leads: tuple[int, int]) -> list[int]:
@@ -219,7 +272,9 @@ def _comparable(
 def _fallback(ws: Workspace, origin: int, reason: str) -> Selection:
     return Selection(
         chosen=FALLBACK,
+        weights={FALLBACK: 1.0},
         mae={},
+        chosen_mae=None,
         skill={},
         first_run=None,
         last_run=None,
