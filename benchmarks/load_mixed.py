@@ -24,12 +24,13 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import numpy as np
+import sqlalchemy as sa
 from common import SECRET, TOKEN_S, drop_postgres, fresh_postgres, running_server, server_env
 
 from gridflex.security import issue_token
 from gridflex.services import accounts, assets, beliefs, sensors, sources, users
 from gridflex.store import migrate
-from gridflex.store.base import session_scope
+from gridflex.store.base import normalise_url, session_scope
 
 PG_DATABASE = "gridflex_bench_load"
 N_SENSORS = 50
@@ -87,6 +88,15 @@ def fill(url: str) -> dict:
             ids.append(sensor.id)
         token = issue_token(user.id, user.token_key, secret_key=SECRET, max_age_s=TOKEN_S)
     return {"token": token, "sensors": ids, "price": price.id, "start": start}
+
+
+def vacuum_analyze(url: str) -> None:
+    engine = sa.create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    finally:
+        engine.dispose()
 
 
 def _request(world: dict, rng: random.Random) -> tuple[str, str, str, dict | None]:
@@ -171,6 +181,9 @@ def main() -> None:
         sys.exit(1)
     try:
         world = fill(url)
+        # As after any bulk load: table statistics and the visibility map up to date, so that
+        # autovacuum does not start on the fresh rows in the middle of the measurement.
+        vacuum_analyze(url)
         env = server_env(
             url, GRIDFLEX_REDIS_URL=args.redis_url, GRIDFLEX_TRIGGER_RATE_LIMIT="1000000 per minute"
         )

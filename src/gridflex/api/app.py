@@ -86,17 +86,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.api_versions = list(API_VERSIONS)
     app.state.clock = utcnow  # the login throttle's clock; tests replace it
     errors.install(app)
-    # carbon first: its /v3 paths overlap no other, and its latest route is the hot path of the
-    # whole API (routes are matched in order, so the others pay only its few failed checks).
+    # Routes are matched in order, one pattern after another, so the hot paths come first:
+    # carbon's latest intensity (its /v3 paths overlap no other) and sensor data (reads and
+    # writes of beliefs); the rest pay only their few failed checks.
     for module in (
         carbon,
+        sensor_data,
         public,
         auth,
         accounts,
         users,
         assets,
         sensors,
-        sensor_data,
         jobs,
         v1_1,
         heatmap,
