@@ -5,11 +5,13 @@ Lookup, 404 and 403 live here, once, so that handlers stay a few lines long.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,7 @@ from gridflex.config import Settings
 from gridflex.errors import AuthenticationError, NotFoundError, ValidationError
 from gridflex.security import read_token
 from gridflex.store import replica
-from gridflex.store.base import INT32_MAX, session_scope
+from gridflex.store.base import INT32_MAX, end_session, get_sessionmaker, session_scope
 from gridflex.store.models import Account, Asset, Job, Sensor, User
 from gridflex.timing import utcnow
 
@@ -33,17 +35,31 @@ async def get_app_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
+async def get_session(request: Request, settings: SettingsDep) -> AsyncIterator[Session]:
     """One session per request; it commits when the handler succeeds, else rolls back.
 
-    With a read replica configured, read-only requests may run on it and write
-    requests leave their caller's write mark (see ``gridflex.store.replica``).
+    Opening a session does no I/O (it connects on first use, in the handler's thread), so
+    only its end runs in a worker thread: one thread hop, not two. With a read replica
+    configured, choosing the database takes queries, so all of it runs in a thread.
     """
-    primary = settings.database_url
-    if not settings.database_read_url:
-        with session_scope(primary) as session:
+    if settings.database_read_url:
+        async with contextmanager_in_threadpool(_replica_session(request, settings)) as session:
             yield session
         return
+    session = get_sessionmaker(settings.database_url)()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(end_session, session, commit=False)
+        raise
+    await run_in_threadpool(end_session, session, commit=True)
+
+
+@contextmanager
+def _replica_session(request: Request, settings: Settings) -> Iterator[Session]:
+    """The request's session on the replica or the primary (see ``gridflex.store.replica``);
+    write requests leave their caller's write mark."""
+    primary = settings.database_url
     user_id = _claimed_user_id(request, settings)
     read_only = request.method in replica.READ_ONLY_METHODS
     url = (

@@ -198,10 +198,23 @@ def session_scope(url: str) -> Iterator[Session]:
     session = get_sessionmaker(url)()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        end_session(session, commit=False)
         raise
+    end_session(session, commit=True)
+
+
+def end_session(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close; a failed commit is rolled back and raised."""
+    try:
+        if not commit:
+            session.rollback()
+            return
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     finally:
         session.close()
 
