@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridflex.engines import scheduling as engine  # the solver loads on first use
-from gridflex.errors import ValidationError
+from gridflex.errors import NotFoundError, ValidationError
 from gridflex.services.belief_checks import to_us
+from gridflex.services.sensors import get_sensor
 from gridflex.store.models import Sensor
 from gridflex.timing import format_duration, parse_datetime, parse_duration, utcnow
 
@@ -39,10 +40,12 @@ def window_from(start: str, end: str, resolution: str, prior: str | None) -> Win
 def _sensors(session: Session, devices: list[dict[str, Any]]) -> list[Sensor]:
     found = []
     for device in devices:
-        sensor = session.get(Sensor, device["sensor"])
-        if sensor is None:
-            raise ValidationError(f"Sensor {device['sensor']} no longer exists.", field="sensor")
-        found.append(sensor)
+        try:  # with asset and owner: the flex-model reads the asset's attributes
+            found.append(get_sensor(session, device["sensor"]))
+        except NotFoundError:
+            raise ValidationError(
+                f"Sensor {device['sensor']} no longer exists.", field="sensor"
+            ) from None
     return found
 
 
