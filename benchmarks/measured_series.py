@@ -47,6 +47,8 @@ import pandas as pd
 
 WEEKS = 8
 SUMMER_2016 = pd.Timestamp("2016-07-01 00:00", tz="-07:00")
+# Where NREL's SERF East PV system (PVDAQ system 50) stands, as the forecaster may know it.
+SERF_EAST = {"latitude": 39.742, "longitude": -105.1727, "timezone": "America/Denver"}
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,7 @@ def serf_east_ac_power(weeks: int = WEEKS) -> MeasuredSeries:
         values=_regular(values, "15min", SUMMER_2016, weeks).rename("ac_power_w"),
         unit="W",
         source="pvanalytics 0.2.2: pvanalytics/data/serf_east_15min_ac_power.csv",
-        latitude=39.742,
-        longitude=-105.1727,
-        timezone="America/Denver",
+        **SERF_EAST,
     )
 
 
@@ -128,9 +128,7 @@ def system_50_ac_power() -> MeasuredSeries:
         values=_regular(values, "15min", start, weeks).rename("ac_power_w"),
         unit="W",
         source="pvanalytics 0.2.2: pvanalytics/data/system_50_ac_power_2_full_DST.parquet",
-        latitude=39.742,
-        longitude=-105.1727,
-        timezone="America/Denver",
+        **SERF_EAST,
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,6 +17,8 @@ from typing import Any
 from urllib.request import urlopen
 
 from websockets.sync.client import connect
+
+from tests.processes import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -31,15 +32,9 @@ class PageReport:
         return [m for m in self.messages if "Content Security Policy" in m]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _browser() -> Any:
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as profile:
         process = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",

@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from gridflex import security
 from gridflex.api.app import create_app
-from gridflex.store.base import normalise_url
+from gridflex.services import users
+from gridflex.store.base import normalise_url, session_scope
+from gridflex.store.models import Role, User
 
 
 def test_token_is_returned_under_both_names(client, world):
@@ -208,3 +210,28 @@ def test_a_change_made_in_this_process_reaches_cached_tokens_at_once(client, wor
     res = client.patch(f"/api/v3_0/users/{actor.id}", json={"active": False}, headers=admin.headers)
     assert res.status_code == 200
     assert client.get(f"/api/v3_0/users/{actor.id}", headers=actor.headers).status_code == 401
+
+
+def test_a_role_given_in_this_process_reaches_a_cached_user_at_once(settings, world):
+    actor = world.user(world.account())
+    with session_scope(settings.database_url) as session:
+        key = session.get_one(User, actor.id).token_key
+        cached = users.find_token_user(session, actor.id, key, ttl=60)
+        assert cached is not None and not cached.has_role("account-admin")
+    with session_scope(settings.database_url) as session:
+        role = session.scalars(sa.select(Role).where(Role.name == "account-admin")).one()
+        user = session.get_one(User, actor.id)  # held: the session keeps weak references
+        user.roles.append(role)
+    with session_scope(settings.database_url) as session:
+        again = users.find_token_user(session, actor.id, key, ttl=60)
+        assert again is not None and again.has_role("account-admin")
+
+
+def test_activity_is_recorded_once_and_the_cache_keeps_serving(client, world):
+    account = world.account()
+    admin = world.user(account, roles=["account-admin"])
+    actor = world.user(account)
+    for _ in range(3):
+        assert client.get("/api/v3_0/users", headers=actor.headers).status_code == 200
+    seen = client.get(f"/api/v3_0/users/{actor.id}", headers=admin.headers).json()["last_seen_at"]
+    assert seen is not None

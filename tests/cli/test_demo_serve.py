@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.processes import free_port, wait_until_answers
 from tests.ui.helpers import log_in
 
 pytestmark = pytest.mark.slow
@@ -27,31 +25,11 @@ EMAIL, PASSWORD = "demo@gridflex.example", "gridflex-demo-meadow"
 READY_WITHIN_S = 400  # building the demo and starting the server, on a busy 2-core machine
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_ready(url: str, server: subprocess.Popen, log: Path) -> None:
-    began = time.monotonic()
-    while time.monotonic() - began < READY_WITHIN_S:
-        if server.poll() is not None:
-            pytest.fail(f"gridflex demo --serve exited ({server.returncode}):\n{log.read_text()}")
-        try:
-            if httpx.get(url, timeout=10).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"no answer within {READY_WITHIN_S} s:\n{log.read_text()[-5000:]}")
-
-
 def test_demo_serve_builds_a_one_day_demo_serves_it_and_stops_on_ctrl_c(tmp_path):
     from gridflex.api.charts import ensure_bundle
 
     ensure_bundle()  # built once per machine; what is tested is the demo's own work
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDFLEX_")}
     env.update(
         GRIDFLEX_MODE="demo",  # as ./scripts/demo runs it
@@ -70,7 +48,7 @@ def test_demo_serve_builds_a_one_day_demo_serves_it_and_stops_on_ctrl_c(tmp_path
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(f"{base}/api/v3_0/health/ready", server, log)
+        wait_until_answers(f"{base}/api/v3_0/health/ready", server, log, within_s=READY_WITHIN_S)
         with httpx.Client(base_url=base, timeout=60) as ui:
             assert log_in(ui, EMAIL, PASSWORD).status_code == 303
             page = ui.get("/ui/dashboard")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,11 @@ import time
 import httpx
 import pytest
 
+from tests.processes import free_port
+
 pytestmark = pytest.mark.slow
 
 BURN = "import time\nwhile True:\n    sum(range(10**6))\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_two_server_processes_answer_within_30_s_while_all_cores_are_busy(tmp_path):
@@ -36,7 +31,7 @@ def test_two_server_processes_answer_within_30_s_while_all_cores_are_busy(tmp_pa
     migrate.upgrade(database)  # what is measured is the server processes coming up
     ensure_bundle()  # built once per machine; a fresh one builds it before serving
     burners = [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(os.cpu_count() or 2)]
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "GRIDFLEX_MODE": "demo",

@@ -18,16 +18,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.processes import free_port, wait_until_answers
 
 # One demo server for all blocks: keep them on one xdist worker (scripts/test: --dist loadgroup).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("readme")]
@@ -107,12 +106,6 @@ class Demo:
     env: dict[str, str]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _environment() -> dict[str, str]:
     """The caller's environment without gridflex settings (the examples set their own)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDFLEX_")}
@@ -142,7 +135,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         timeout=300,
     )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    port = _free_port()
+    port = free_port()
     log = (folder / "serve.log").open("w")
     server = subprocess.Popen(
         [*gridflex, "serve", "--port", str(port), "--no-upgrade", "--graceful-timeout", "2"],
@@ -152,7 +145,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for(f"http://127.0.0.1:{port}/api/", server, folder / "serve.log")
+        wait_until_answers(
+            f"http://127.0.0.1:{port}/api/", server, folder / "serve.log", within_s=60
+        )
         yield Demo(folder, f"127.0.0.1:{port}", env)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -162,20 +157,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             server.kill()
             server.wait()
         log.close()
-
-
-def _wait_for(url: str, server: subprocess.Popen, log: Path, within_s: float = 60) -> None:
-    began = time.monotonic()
-    while time.monotonic() - began < within_s:
-        if server.poll() is not None:
-            pytest.fail(f"the demo server stopped: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the demo server did not answer within {within_s} s")
 
 
 def _script(block: Block, address: str) -> str:

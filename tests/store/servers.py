@@ -23,14 +23,9 @@ import pytest
 import sqlalchemy as sa
 
 from gridflex.store.base import get_engine
+from tests.processes import free_port
 
 MAX_CLONED_BYTES = 2 * 1024**3  # a bigger shared test server takes too long to clone
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _postgres_user() -> pwd.struct_passwd:

@@ -21,7 +21,8 @@ from gridflex.store import replica
 from gridflex.store.base import get_engine
 from tests.api.belief_helpers import body
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.store.servers import free_port, streaming_replica
+from tests.processes import free_port
+from tests.store.servers import streaming_replica
 
 START = "2026-11-23T00:00:00+01:00"
 VALUES = [1.0, 2.0, 3.0, 4.0]

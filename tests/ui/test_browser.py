@@ -8,7 +8,6 @@ axe-core, for serious or critical accessibility problems.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from gridflex.store.base import get_engine, session_scope
 from gridflex.store.models import Sensor
 from gridflex.timing import utcnow
 from tests.api.heatmap.helpers import complete_dataset
+from tests.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -50,12 +50,6 @@ pytestmark = [
     pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed (npm ci)"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _build_world(url: str) -> dict[str, Any]:
@@ -96,7 +90,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     migrate.upgrade(url)
     ids = _build_world(url)
     vega_bundle()  # built once per process: the first chart page need not wait for it
-    port = _free_port()
+    port = free_port()
     app = create_app(Settings(mode="test", database_url=url, entity_host="gridflex.example.org"))
     live = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=live.run, daemon=True)

@@ -20,6 +20,7 @@ from gridflex.api.errors import UNAUTHORIZED_MESSAGE
 from gridflex.config import Settings
 from gridflex.errors import AuthenticationError, NotFoundError, ValidationError
 from gridflex.security import read_token
+from gridflex.services import user_cache
 from gridflex.store import replica
 from gridflex.store.base import INT32_MAX, end_session, get_sessionmaker, session_scope
 from gridflex.store.models import Account, Asset, Job, Sensor, User
@@ -119,6 +120,7 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Use
                 primary.get_one(User, user.id).last_seen_at = now
         else:
             user.last_seen_at = now
+        user_cache.note_seen(user.id, now)  # else a cached copy would ask to write it again
     return user
 
 
