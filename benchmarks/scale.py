@@ -15,7 +15,11 @@ and again after ``gridflex db partition`` (hash partitions by sensor):
   (``gridflex serve``, one process);
 - POST one sensor-year (35,040 values) over HTTP to fresh sensors (median, max);
 - the heatmap recompute over the substations (median of 3);
-- disk bytes per belief (table, partitions and indexes).
+- disk bytes per belief (table, partitions and indexes; with chunks, theirs too).
+
+Then, on the partitioned table, ``gridflex db compress`` keeps all but the last week as
+compressed weekly chunks (``--reclaim``: the rows' space given back), and the same figures
+are measured again: reads of a month now come mostly from chunks.
 
 Targets at 10⁸ beliefs: GET month p99 < 50 ms, POST year < 0.5 s, ≤ 60 bytes a belief.
 Needs free disk for twice the table while partitioning (about 35 GB at 10⁸).
@@ -42,7 +46,7 @@ from gridflex.services import accounts, assets, sensors, users
 from gridflex.services import beliefs as belief_service
 from gridflex.services import heatmap as heatmap_service
 from gridflex.services.sources import get_or_create_source
-from gridflex.store import migrate, partitioning
+from gridflex.store import compression, migrate, partitioning
 from gridflex.store.base import get_engine, session_scope
 from gridflex.store.models import Account, Asset, Sensor
 from gridflex.store.queries import beliefs as q
@@ -52,6 +56,8 @@ YEAR_START = datetime(2024, 1, 1, tzinfo=UTC)
 DAYS = 366
 HALF_US, QUARTER_US, DAY_US = 1_800_000_000, 900_000_000, 86_400_000_000
 FULL = 100_000_000  # beliefs at which the figures of the issue are asked for
+LAYOUTS = ("one table", "partitioned", "compressed")
+POSTS = 4  # sensor-years posted per layout
 
 
 def plan(beliefs: int, n_sensors: int) -> tuple[int, int, int]:
@@ -149,12 +155,7 @@ def vacuum(url: str) -> None:
 
 
 def bytes_per_belief(url: str, beliefs: int) -> float:
-    sql = (  # a plain table has no partition tree: then the table itself
-        "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('belief') "
-        "WHERE isleaf), pg_total_relation_size('belief'))"
-    )
-    with get_engine(url).connect() as conn:
-        return int(conn.execute(sa.text(sql)).scalar_one()) / beliefs
+    return sum(compression.disk_bytes(url).values()) / beliefs
 
 
 def _months(ents: dict, per_other: int, n: int) -> list[tuple[int, datetime]]:
@@ -205,7 +206,7 @@ def measure(url: str, ents: dict, per_other: int, n: int, layout: str) -> dict[s
             assert res.status_code == 200 and None not in res.json()["values"], res.text[:200]
         out["GET month, HTTP p50 [ms]"], out["GET month, HTTP p99 [ms]"] = _pcts(times)
         times = []
-        fresh = ents["fresh"][:5] if layout == "one table" else ents["fresh"][5:]
+        fresh = ents["fresh"][LAYOUTS.index(layout) :: len(LAYOUTS)]
         rng = np.random.default_rng(3)
         for sensor_id in fresh:
             payload = orjson.dumps({
@@ -247,26 +248,40 @@ def run(url: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     print(f"{subs} substations x {DAYS * 48} + {others} sensors x {per_other} beliefs")
     migrate.upgrade(url, "0008_login_failures")  # the last layout with one belief table
     began = time.perf_counter()
-    ents = make_entities(url, subs, others, post_sensors=10)
+    ents = make_entities(url, subs, others, post_sensors=POSTS * len(LAYOUTS))
     print(f"entities made in {time.perf_counter() - began:.0f} s")
     began = time.perf_counter()
     total = load(url, ents, per_other)
     vacuum(url)
     load_s = time.perf_counter() - began
+    migrate.upgrade(url)  # 0009 leaves a big table as it is; 0011 adds the (empty) chunk table
+    with get_engine(url).connect() as conn:
+        if partitioning.partition_count(conn) is not None:
+            raise SystemExit("use --beliefs above a million: 0009 partitions smaller tables")
     figures: dict[str, dict[str, float]] = {}
     one = {"load (COPY + VACUUM) [s]": load_s, "beliefs": float(total)}
     one["bytes per belief"] = bytes_per_belief(url, total)
     one.update(measure(url, ents, per_other, args.requests, "one table"))
-    figures["one table (0008)"] = one
-    migrate.upgrade(url)  # 0009 leaves a big table as it is; 0010 adds the write marks
+    figures["one table"] = one
     began = time.perf_counter()
     with get_engine(url).begin() as conn:
         partitioning.convert(conn, args.partitions)
     vacuum(url)
     parted = {"partition (convert + VACUUM) [s]": time.perf_counter() - began}
-    parted["bytes per belief"] = bytes_per_belief(url, total + 5 * 35_040)
+    total += POSTS * 35_040
+    parted["bytes per belief"] = bytes_per_belief(url, total)
     parted.update(measure(url, ents, per_other, args.requests, "partitioned"))
     figures[f"{args.partitions} hash partitions"] = parted
+    total += POSTS * 35_040
+    began = time.perf_counter()
+    last_week = int(YEAR_START.timestamp()) * 1_000_000 + (DAYS - 7) * DAY_US
+    moved = compression.compress(url, last_week)  # as the nightly `db compress` would
+    compression.vacuum(url, full=True)
+    packed = {"compress (+ VACUUM FULL) [s]": time.perf_counter() - began}
+    packed["beliefs in chunks"] = float(moved.beliefs)
+    packed["bytes per belief"] = bytes_per_belief(url, total)
+    packed.update(measure(url, ents, per_other, args.requests, "compressed"))
+    figures["partitions + chunks"] = packed
     return figures
 
 

@@ -91,7 +91,9 @@ def _empty(url: str) -> None:
     tables = [t for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables if t.name not in REFERENCE_TABLES)
+            names = ", ".join(
+                [f'"{t.name}"' for t in tables if t.name not in REFERENCE_TABLES] + ["belief_chunk"]
+            )  # the chunk table has no model (store.compression)
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:

@@ -7,10 +7,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from gridflex.cli.main import app
-from gridflex.config import get_settings
 from gridflex.services.sources import get_or_create_source
 from gridflex.store import partitioning
 from gridflex.store.base import get_engine, session_scope
@@ -19,15 +16,6 @@ from gridflex.store.queries import beliefs as q
 HOUR_US = 3_600_000_000
 START_US = 1_700_000_000 * 1_000_000 // HOUR_US * HOUR_US
 END_US = START_US + 48 * HOUR_US
-
-
-@pytest.fixture
-def gridflex(db, monkeypatch):
-    monkeypatch.setenv("GRIDFLEX_DATABASE_URL", db)
-    monkeypatch.setenv("GRIDFLEX_MODE", "test")
-    get_settings.cache_clear()
-    yield lambda *args: CliRunner().invoke(app, list(args), catch_exceptions=False)
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -7,7 +7,10 @@ import typer
 from gridflex.cli.common import console, settings
 
 app = typer.Typer(
-    help="Database schema: upgrade, downgrade, current revision; partition the belief table.",
+    help=(
+        "Database schema: upgrade, downgrade, current revision; partition the belief table, "
+        "compress old beliefs."
+    ),
     no_args_is_help=True,
 )
 
@@ -72,3 +75,63 @@ def partition(
         partitioning.convert_database(url, target, report)
     layout = "one plain table" if target is None else f"{target} hash partitions by sensor"
     console.print(f"The belief table is now [bold]{layout}[/bold].")
+
+
+@app.command()
+def compress(
+    older_than: int = typer.Option(
+        7, "--older-than", min=0, help="compress events older than this many days (whole weeks)"
+    ),
+    undo: bool = typer.Option(False, "--undo", help="turn every compressed week back into rows"),
+    reclaim: bool = typer.Option(
+        False,
+        "--reclaim",
+        help="then rewrite the belief table to give its freed space back (locks it meanwhile)",
+    ),
+) -> None:
+    """PostgreSQL: keep the beliefs about old events as compressed weekly chunks (about 21
+    bytes a belief instead of 161), sensor by sensor, showing progress. Reads see them as
+    before; writes to those weeks still work (a later run folds them in). Run it regularly,
+    e.g. nightly (deploy/systemd/gridflex-compress.timer)."""
+    from datetime import UTC, datetime, timedelta
+
+    from rich.progress import Progress, TaskID
+
+    from gridflex.store import compression
+
+    url = settings().database_url
+    if url.startswith("sqlite"):
+        console.print(
+            "[red]Error:[/red] compression is for PostgreSQL; SQLite keeps one row a belief."
+        )
+        raise typer.Exit(1)
+    before = compression.disk_bytes(url)
+    with Progress(console=console, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(f"{step}ing sensors", total=total or 1)
+            bar.update(tasks[step], completed=done, total=max(total, done, 1))
+
+        if undo:
+            moved = compression.decompress(url, report)
+            done = f"{moved:,} beliefs turned back into rows"
+        else:
+            cutoff = datetime.now(UTC) - timedelta(days=older_than)
+            result = compression.compress(url, int(cutoff.timestamp()) * 1_000_000, report)
+            done = f"{result.beliefs:,} beliefs moved into {result.chunks:,} weekly chunks"
+    if reclaim:
+        console.print("Rewriting the belief table to give back its free space ...")
+        compression.vacuum(url, full=True)
+    after = compression.disk_bytes(url)
+    mib = 1 / 2**20
+    console.print(
+        f"{done}. Belief rows: {before['rows'] * mib:,.0f} -> {after['rows'] * mib:,.0f} MiB; "
+        f"chunks: {before['chunks'] * mib:,.0f} -> {after['chunks'] * mib:,.0f} MiB."
+    )
+    if not reclaim and not undo and after["rows"] >= before["rows"] and before["rows"] > 0:
+        console.print(
+            "The rows' space is reused by new beliefs; to give it back to the disk now, "
+            "run again with --reclaim."
+        )

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from gridflex import permissions
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import audit
-from gridflex.store.models import Account, Asset, AssetType, Belief, Sensor, User
+from gridflex.store.models import Account, Asset, AssetType, Sensor, User
 from gridflex.store.queries import assets as q
+from gridflex.store.queries.beliefs import delete_sensors_beliefs
 from gridflex.store.queries.listing import Listed, Page
 
 
@@ -111,7 +112,7 @@ def delete_asset(session: Session, asset: Asset, *, actor: User | None) -> None:
     ids = descendant_ids(session, asset.id)
     sensor_ids = select_sensor_ids(session, ids)
     if sensor_ids:
-        session.execute(sa.delete(Belief).where(Belief.sensor_id.in_(sensor_ids)))
+        delete_sensors_beliefs(session, sensor_ids)
         session.execute(sa.delete(Sensor).where(Sensor.id.in_(sensor_ids)))
     audit.record(
         session,

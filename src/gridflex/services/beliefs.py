@@ -37,6 +37,7 @@ from gridflex.services.belief_checks import (  # noqa: F401 - part of this modul
     td_us,
     to_us,
 )
+from gridflex.store.compression import lock_sensor
 from gridflex.store.models import DataSource, Sensor, User
 from gridflex.store.queries import beliefs as q
 from gridflex.timing import format_duration, to_utc, utcnow
@@ -109,6 +110,7 @@ def write_beliefs(
         return WriteResult(0, 0)
     lo, hi = int(starts.min()), int(starts.max()) + 1
     step = td_us(sensor.event_resolution)
+    lock_sensor(session, [sensor.id])  # before the checks: compression waits (store.compression)
     picked = q.most_recent(
         session,
         sensor.id,

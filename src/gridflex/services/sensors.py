@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from gridflex import permissions
 from gridflex.engines.beliefs.knowledge import validate_knowledge_horizon
 from gridflex.errors import NotFoundError, PermissionDeniedError, ValidationError
 from gridflex.services import audit
-from gridflex.store.models import Account, Asset, Belief, Sensor, User
+from gridflex.store.models import Account, Asset, Sensor, User
 from gridflex.store.queries import assets as q_assets
 from gridflex.store.queries import sensors as q
+from gridflex.store.queries.beliefs import delete_sensors_beliefs
 from gridflex.store.queries.listing import Listed, Page
 from gridflex.units import parse_unit
 
@@ -79,7 +79,7 @@ def update_sensor(
 
 
 def delete_sensor(session: Session, sensor: Sensor, *, actor: User | None) -> None:
-    session.execute(sa.delete(Belief).where(Belief.sensor_id == sensor.id))
+    delete_sensors_beliefs(session, [sensor.id])
     audit.record(
         session,
         f"Sensor {sensor.name} deleted",

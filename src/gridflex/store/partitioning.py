@@ -53,8 +53,11 @@ _PARTITION_NAME = re.compile(r"belief_p\d+")
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's filter for comparing the schema with the models: partitions are not tables
-    of their own there (the models describe ``belief`` once, whatever its layout)."""
-    return not (type_ == "table" and name is not None and _PARTITION_NAME.fullmatch(name))
+    of their own there (the models describe ``belief`` once, whatever its layout), and the
+    chunk table of compressed beliefs exists on PostgreSQL only (``store.compression``)."""
+    if type_ != "table" or name is None:
+        return True
+    return not (_PARTITION_NAME.fullmatch(name) or name == "belief_chunk")
 
 
 def partition_count(conn: Connection, table: str = "belief") -> int | None:

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
+from gridflex.store import compression
 from gridflex.store.queries.belief_io import copy_in, fetch, is_postgres, rows_of
 
 ORDER = (
@@ -49,6 +50,12 @@ KINDS = {
 COLUMNS = tuple(KINDS)
 ROW_DTYPE = np.dtype([(name, kind) for name, kind in KINDS.items()])
 _PICKED = [("event_start_us", "i8"), ("event_value", "f8"), ("source_id", "i4")]
+
+
+def beliefs_from(session: Session, lo: str | None = "start_us", hi: str | None = "end_us") -> str:
+    """The ``FROM`` of a read: belief rows and, on PostgreSQL, compressed chunks
+    (``store.compression``); ``lo`` and ``hi`` name the event window's parameters."""
+    return compression.beliefs_sql(is_postgres(session), lo, hi)
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ def most_recent(
     if max_events is not None:
         scan = fetch(
             session,
-            f"SELECT event_start_us, event_value, source_id FROM belief WHERE {where} "
+            f"SELECT event_start_us, event_value, source_id FROM {beliefs_from(session)} WHERE {where} "
             "ORDER BY event_start_us, belief_time_us, source_id, cumulative_probability "
             "LIMIT :limit",
             {**params, "limit": int(max_events) + 1},
@@ -121,14 +128,14 @@ def most_recent(
             return Picked(starts, scan["event_value"], scan["source_id"])
     if is_postgres(session):
         sql = (
-            "SELECT DISTINCT ON (event_start_us) event_start_us, event_value, source_id FROM belief "
-            f"WHERE {where} ORDER BY event_start_us, {ORDER}"
+            "SELECT DISTINCT ON (event_start_us) event_start_us, event_value, source_id "
+            f"FROM {beliefs_from(session)} WHERE {where} ORDER BY event_start_us, {ORDER}"
         )
     else:
         sql = (
             "SELECT event_start_us, event_value, source_id FROM (SELECT event_start_us, event_value, "
             f"source_id, ROW_NUMBER() OVER (PARTITION BY event_start_us ORDER BY {ORDER}) AS rank "
-            f"FROM belief WHERE {where}) WHERE rank = 1 ORDER BY event_start_us"
+            f"FROM {beliefs_from(session)} WHERE {where}) WHERE rank = 1 ORDER BY event_start_us"
         )
     picked = fetch(session, sql, params, _PICKED)
     return Picked(picked["event_start_us"], picked["event_value"], picked["source_id"])
@@ -140,7 +147,7 @@ def beliefs_in(
     """All beliefs (not just the most recent) in the window, in key order (``ROW_DTYPE``)."""
     where, params = _where(sensor_id, start_us, end_us, flt)
     sql = (
-        f"SELECT {', '.join(COLUMNS)} FROM belief WHERE {where} "
+        f"SELECT {', '.join(COLUMNS)} FROM {beliefs_from(session)} WHERE {where} "
         "ORDER BY event_start_us, belief_time_us, source_id, cumulative_probability"
     )
     return fetch(session, sql, params, list(KINDS.items()))
@@ -237,7 +244,8 @@ def _has_written(session: Session) -> bool:
 _PG_BULK = (
     "SELECT s.id, x.event_starts, x.event_values FROM unnest(CAST(:ids AS int4[])) AS s(id) "
     "CROSS JOIN LATERAL (SELECT string_agg(int8send(event_start_us), NULL) AS event_starts, "
-    "string_agg(float8send(event_value), NULL) AS event_values FROM belief "
+    "string_agg(float8send(event_value), NULL) AS event_values "
+    f"FROM {compression.beliefs_sql(True, 'start_us', 'end_us')} "
     "WHERE sensor_id = s.id AND event_start_us >= :start_us AND event_start_us < :end_us) AS x"
 )
 
@@ -294,8 +302,24 @@ def delete_beliefs(
     """Delete the sensor's beliefs about events starting in [start, end) that pass ``flt``;
     the number deleted."""
     where, params = _where(sensor_id, start_us, end_us, flt)
+    compression.lock_sensor(session, [sensor_id])
+    compression.thaw(session, sensor_id, start_us, end_us, flt.source_ids)
     result = session.execute(sa.text(f"DELETE FROM belief WHERE {where}"), params)
     return _rowcount(result)
+
+
+def delete_sensors_beliefs(session: Session, sensor_ids: Sequence[int]) -> None:
+    """Delete every belief about these sensors (rows and chunks)."""
+    ids = [int(i) for i in sensor_ids]
+    if not ids:
+        return
+    compression.lock_sensor(session, ids)
+    marks = ", ".join(f":s{i}" for i in range(len(ids)))
+    session.execute(
+        sa.text(f"DELETE FROM belief WHERE sensor_id IN ({marks})"),
+        {f"s{i}": s for i, s in enumerate(ids)},
+    )
+    compression.delete_chunks(session, ids)
 
 
 def stats_per_source(
@@ -308,13 +332,15 @@ def stats_per_source(
     if is_postgres(session):
         picked = (
             "SELECT DISTINCT ON (source_id, event_start_us) source_id, event_start_us, belief_time_us, "
-            f"event_value FROM belief WHERE {where} ORDER BY source_id, event_start_us, {order}"
+            f"event_value FROM {beliefs_from(session)} WHERE {where} "
+            f"ORDER BY source_id, event_start_us, {order}"
         )
     else:
         picked = (
             "SELECT source_id, event_start_us, belief_time_us, event_value FROM (SELECT source_id, "
             "event_start_us, belief_time_us, event_value, ROW_NUMBER() OVER (PARTITION BY source_id, "
-            f"event_start_us ORDER BY {order}) AS rank FROM belief WHERE {where}) WHERE rank = 1"
+            f"event_start_us ORDER BY {order}) AS rank FROM {beliefs_from(session)} WHERE {where}) "
+            "WHERE rank = 1"
         )
     # PostgreSQL refuses a float8 sum that overflows; a numeric sum never does (float() of the
     # result is then inf). SQLite's float sum already gives inf.
@@ -332,7 +358,7 @@ def latest_event_per_source(
 ) -> list[tuple[int, int]]:
     """Per source: the latest event start among beliefs recorded at or before ``before_us``."""
     sql = (
-        "SELECT source_id, MAX(event_start_us) FROM belief "
+        f"SELECT source_id, MAX(event_start_us) FROM {beliefs_from(session, None, None)} "
         "WHERE sensor_id = :sensor_id AND belief_time_us <= :before_us GROUP BY source_id"
     )
     return rows_of(session, sql, {"sensor_id": int(sensor_id), "before_us": int(before_us)})
@@ -346,6 +372,7 @@ def delete_orphans(session: Session) -> int:
             "OR source_id NOT IN (SELECT id FROM data_source)"
         )
     )
+    compression.delete_chunks(session, None)
     return _rowcount(result)
 
 
@@ -353,10 +380,11 @@ def extent_us(session: Session, sensor_ids: Sequence[int]) -> tuple[int, int] | 
     """First and last event start over several sensors, or None when they hold nothing."""
     if not sensor_ids:
         return None
-    # One MIN or MAX per sensor and subquery: each is a single index probe on both backends.
+    # One MIN or MAX per sensor and subquery: each is a single index probe on both backends
+    # (chunks know their first and last event start).
     parts = " UNION ALL ".join(
-        f"SELECT (SELECT MIN(event_start_us) FROM belief WHERE sensor_id = :s{i}) AS lo, "
-        f"(SELECT MAX(event_start_us) FROM belief WHERE sensor_id = :s{i}) AS hi"
+        f"SELECT {_bound(session, 'MIN', f'sensor_id = :s{i}')} AS lo, "
+        f"{_bound(session, 'MAX', f'sensor_id = :s{i}')} AS hi"
         for i in range(len(sensor_ids))
     )
     params = {f"s{i}": int(s) for i, s in enumerate(sensor_ids)}
@@ -374,10 +402,10 @@ def source_extent_us(
         return None
     marks = ", ".join(f":s{i}" for i in range(len(sensor_ids)))
     params: dict[str, int] = {f"s{i}": int(s) for i, s in enumerate(sensor_ids)}
+    where = f"sensor_id IN ({marks}) AND source_id = :source"
     rows = rows_of(
         session,
-        "SELECT MIN(event_start_us), MAX(event_start_us) FROM belief "
-        f"WHERE sensor_id IN ({marks}) AND source_id = :source",
+        f"SELECT {_bound(session, 'MIN', where)}, {_bound(session, 'MAX', where)}",
         {**params, "source": int(source_id)},
     )
     if not rows or rows[0][0] is None:
@@ -391,7 +419,8 @@ def latest_belief_time_of_source_type(
     """The latest belief time [µs] about the sensor among sources of this type, or None."""
     rows = rows_of(
         session,
-        "SELECT MAX(belief_time_us) FROM belief WHERE sensor_id = :sensor AND source_id IN "
+        f"SELECT MAX(belief_time_us) FROM {beliefs_from(session, None, None)} "
+        "WHERE sensor_id = :sensor AND source_id IN "
         "(SELECT id FROM data_source WHERE type = :type)",
         {"sensor": int(sensor_id), "type": source_type},
     )
@@ -403,11 +432,22 @@ def has_beliefs_from_source_type(session: Session, sensor_id: int, source_type: 
     (``forecaster``, ``scheduler``, ...)."""
     rows = rows_of(
         session,
-        "SELECT 1 FROM belief WHERE sensor_id = :sensor AND source_id IN "
+        f"SELECT 1 FROM {beliefs_from(session, None, None)} WHERE sensor_id = :sensor AND source_id IN "
         "(SELECT id FROM data_source WHERE type = :type) LIMIT 1",
         {"sensor": int(sensor_id), "type": source_type},
     )
     return bool(rows)
+
+
+def _bound(session: Session, fn: str, where: str) -> str:
+    """The first (MIN) or last (MAX) event start of the beliefs matching ``where``: an index
+    probe of the rows and, on PostgreSQL, of the chunks (which keep their first and last)."""
+    rows = f"(SELECT {fn}(event_start_us) FROM belief WHERE {where})"
+    if not is_postgres(session):
+        return rows
+    column = "first_start_us" if fn == "MIN" else "last_start_us"
+    pick = "LEAST" if fn == "MIN" else "GREATEST"  # both skip a NULL (no beliefs there)
+    return f"{pick}({rows}, (SELECT {fn}({column}) FROM {compression.TABLE} WHERE {where}))"
 
 
 def _rowcount(result: Result[Any]) -> int:

@@ -64,7 +64,8 @@ def watermarks(
         return empty, empty, empty
     rows = fetch(
         session,
-        "SELECT event_start_us, MAX(belief_time_us) AS watermark_us, COUNT(*) AS n FROM belief "
+        "SELECT event_start_us, MAX(belief_time_us) AS watermark_us, COUNT(*) AS n "
+        f"FROM {q.beliefs_from(session, 'lo', 'hi')} "
         f"WHERE sensor_id IN ({', '.join(str(i) for i in ids)}) "
         "AND event_start_us >= :lo AND event_start_us < :hi "
         "GROUP BY event_start_us ORDER BY event_start_us",
@@ -133,7 +134,8 @@ def updated_events(
     """
     rows = fetch(
         session,
-        "SELECT event_start_us, MAX(belief_time_us) AS updated_us FROM belief "
+        "SELECT event_start_us, MAX(belief_time_us) AS updated_us "
+        f"FROM {q.beliefs_from(session, 'lo', 'hi')} "
         "WHERE sensor_id = :sensor AND source_id = :source "
         "AND event_start_us >= :lo AND event_start_us < :hi GROUP BY event_start_us "
         "HAVING MAX(belief_time_us) > :since AND MAX(belief_time_us) - MIN(belief_time_us) >= :threshold "
@@ -154,12 +156,8 @@ def updated_events(
 
 def last_event_us(session: Session, sensor_id: int) -> int | None:
     """The latest event start of a sensor (any source), from the primary key alone."""
-    rows = rows_of(
-        session,
-        "SELECT MAX(event_start_us) FROM belief WHERE sensor_id = :sensor",
-        {"sensor": int(sensor_id)},
-    )
-    return None if not rows or rows[0][0] is None else int(rows[0][0])
+    found = q.extent_us(session, [sensor_id])
+    return None if found is None else found[1]
 
 
 def latest_belief_time_us(
@@ -168,7 +166,7 @@ def latest_belief_time_us(
     """The latest belief time of one source about a sensor's events from ``start`` on."""
     rows = rows_of(
         session,
-        "SELECT MAX(belief_time_us) FROM belief WHERE sensor_id = :sensor "
+        f"SELECT MAX(belief_time_us) FROM {q.beliefs_from(session, 'lo', None)} WHERE sensor_id = :sensor "
         "AND event_start_us >= :lo AND source_id = :source",
         {"sensor": int(sensor_id), "lo": int(start_us), "source": int(source_id)},
     )
@@ -185,9 +183,15 @@ def last_value_event_us(
     """The latest event start at or before a moment with a belief of this source."""
     rows = rows_of(
         session,
-        "SELECT event_start_us FROM belief WHERE sensor_id = :sensor AND event_start_us <= :upto "
+        f"SELECT event_start_us FROM {q.beliefs_from(session, None, 'after')} "
+        "WHERE sensor_id = :sensor AND event_start_us <= :upto "
         "AND source_id = :source ORDER BY event_start_us DESC LIMIT 1",
-        {"sensor": int(sensor_id), "upto": int(at_or_before_us), "source": int(source_id)},
+        {
+            "sensor": int(sensor_id),
+            "upto": int(at_or_before_us),
+            "after": int(at_or_before_us) + 1,
+            "source": int(source_id),
+        },
     )
     return None if not rows else int(rows[0][0])
 
@@ -265,7 +269,7 @@ def source_ids_in(session: Session, sensor_id: int, start_us: int, end_us: int) 
     """The data sources with beliefs about a sensor's events in [start, end)."""
     rows = rows_of(
         session,
-        "SELECT DISTINCT source_id FROM belief WHERE sensor_id = :sensor "
+        f"SELECT DISTINCT source_id FROM {q.beliefs_from(session, 'lo', 'hi')} WHERE sensor_id = :sensor "
         "AND event_start_us >= :lo AND event_start_us < :hi",
         {"sensor": int(sensor_id), "lo": int(start_us), "hi": int(end_us)},
     )
