@@ -10,7 +10,8 @@ half-hourly beliefs (17,520 each), then measures:
   check and store the dataset (median of ``--repeats``; target < 5 s on 2 cores);
 - serving the full dataset over HTTP as JSON and as GeoJSON from a real server
   (``gridflex serve``, one uvicorn process on 127.0.0.1): first request and the
-  median of later ones (target < 200 ms each).
+  median of later ones (target < 200 ms each);
+- on PostgreSQL, publishing again once all beliefs are compressed chunks (``db compress``).
 
 Run: ``.venv/bin/python benchmarks/heatmap.py [--substations 1000] [--repeats 3]
 [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres] [--only sqlite|postgresql]``
@@ -37,7 +38,7 @@ from gridflex.engines.heatmap import read_dataset
 from gridflex.services import accounts, sensors
 from gridflex.services import heatmap as service
 from gridflex.services.sources import get_or_create_source
-from gridflex.store import migrate
+from gridflex.store import compression, migrate
 from gridflex.store.base import get_engine, session_scope
 from gridflex.store.models import Account, Asset
 from gridflex.store.queries import beliefs as q
@@ -132,14 +133,14 @@ def setup(url: str, n: int) -> tuple[int, dict[str, float]]:
     return account_id, timings
 
 
-def recompute(url: str, account_id: int, repeats: int) -> dict[str, float]:
+def recompute(url: str, account_id: int, repeats: int, label: str = "bench") -> dict[str, float]:
     totals, parts = [], []
     for i in range(repeats):
         request = service.PublishRequest(
             title=f"Bench {i}",
             valid_from=VALID_FROM,
             valid_to=VALID_FROM + timedelta(days=90),
-            identifier=f"bench-{i}",
+            identifier=f"{label}-{i}",
         )
         began = time.perf_counter()
         with session_scope(url) as session:
@@ -175,11 +176,21 @@ def serve(url: str, repeats: int) -> dict[str, float]:
     return out
 
 
-def bench(url: str, n: int, repeats: int) -> dict[str, float]:
+def bench(url: str, n: int, repeats: int) -> tuple[int, dict[str, float]]:
     account_id, figures = setup(url, n)
     figures.update(recompute(url, account_id, repeats))
     figures.update(serve(url, max(repeats, 10)))
-    return figures
+    return account_id, figures
+
+
+def compressed(url: str, account_id: int, repeats: int) -> dict[str, float]:
+    """The recompute again once every belief is in compressed chunks (``gridflex db compress``)."""
+    began = time.perf_counter()
+    compression.compress(url, int(VALID_FROM.timestamp()) * 1_000_000 + compression.SPAN_US)
+    return {
+        "compress [s]": time.perf_counter() - began,
+        **recompute(url, account_id, repeats, "chunks"),
+    }
 
 
 def main() -> None:
@@ -196,17 +207,18 @@ def main() -> None:
     results = {}
     if args.only != "postgresql":
         with tempfile.TemporaryDirectory() as folder:
-            results["SQLite"] = bench(
+            _, results["SQLite"] = bench(
                 f"sqlite:///{folder}/bench.db", args.substations, args.repeats
             )
     wanted = args.postgres_url and args.only != "sqlite"
     pg = fresh_postgres(args.postgres_url, PG_DATABASE) if wanted else None
     if pg:
         try:
-            results["PostgreSQL"] = bench(pg, args.substations, args.repeats)
+            account_id, results["PostgreSQL"] = bench(pg, args.substations, args.repeats)
+            results["PG chunks"] = compressed(pg, account_id, args.repeats)
         finally:
             drop_postgres(args.postgres_url, PG_DATABASE)
-    names = list(next(iter(results.values())))
+    names = list(dict.fromkeys(name for r in results.values() for name in r))
     width = max(len(n) for n in names)
     print(f"{'':{width}}  " + "  ".join(f"{b:>10}" for b in results))
     for name in names:
