@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from gridflex.store.base import get_engine
+from gridflex.store.queries.belief_io import rows_of
 
 TABLE = "belief_chunk"
 SPAN_US = 7 * 86_400_000_000  # one week: ~670 beliefs of 15-minute data, enough to compress well
@@ -117,12 +118,18 @@ def lock_sensor(session: Session, sensor_ids: Sequence[int]) -> None:
     """Before changing beliefs of these sensors: wait for (and keep out) their compression."""
     if session.get_bind().dialect.name != "postgresql" or not sensor_ids:
         return
-    session.execute(
-        sa.text(
-            "SELECT pg_advisory_xact_lock_shared(:space, s) "
-            "FROM unnest(CAST(:ids AS int4[])) AS s ORDER BY s"
-        ),
-        {"space": LOCK_SPACE, "ids": sorted({int(i) for i in sensor_ids})},
+    ids = sorted({int(i) for i in sensor_ids})  # in order: no deadlock with another locker
+    if len(ids) == 1:  # every write: the plainest statement, on the driver's own cursor
+        rows_of(
+            session,
+            "SELECT pg_advisory_xact_lock_shared(:space, :id)",
+            {"space": LOCK_SPACE, "id": ids[0]},
+        )
+        return
+    rows_of(
+        session,
+        "SELECT pg_advisory_xact_lock_shared(:space, s) FROM unnest(CAST(:ids AS int4[])) AS s ORDER BY s",
+        {"space": LOCK_SPACE, "ids": ids},
     )
 
 
