@@ -209,6 +209,15 @@ def test_writes_and_deletes_in_compressed_weeks_keep_their_rules(postgres, clien
     values = client.get(owned.url, headers=owned.headers, params=params).json()["values"]
     assert values == [None, None, 7, 8]
     assert gridflex("db", "compress", "--older-than", "0").exit_code == 0
+    # a window holding the whole week (of this source): the chunk goes without a thaw
+    everything = {"start": "2025-10-01T00:00:00+00:00", "until": "2025-11-01T00:00:00+00:00"}
+    res = client.delete(owned.url, headers=owned.headers, params=everything)
+    assert res.status_code == 204 and res.headers["Deleted-Beliefs"] == "4"
+    assert _counts(postgres) == (0, 0)
+    # deleting the sensor deletes its chunks
+    assert client.post(owned.url, headers=owned.headers, json=later).status_code == 200
+    assert gridflex("db", "compress", "--older-than", "0").exit_code == 0
+    assert _counts(postgres) == (0, 1)
     res = client.delete(f"/api/v3_0/sensors/{owned.sensor_id}", headers=owned.headers)
     assert res.status_code in (200, 204), res.text
     assert _counts(postgres) == (0, 0)

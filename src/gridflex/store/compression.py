@@ -11,7 +11,8 @@ bytes a belief for 15-minute data, 25 for hourly (measured, README).
   chunk half finds its rows by ``(sensor_id, bucket_us)`` and unnests only those.
 - **Writes** always go to the belief table; a chunk is never changed in place. The checks
   before a write read both halves, so a stored belief is found wherever it lives.
-- **Deletes** move the chunks they touch back into rows first (``thaw``), then delete rows.
+- **Deletes** drop the chunks wholly inside their window (when they filter by window and
+  source only) and move the others they touch back into rows (``thaw``), then delete rows.
 - **Compressing** (``gridflex db compress``) moves the rows of events older than a cutoff
   into chunks, folding in any chunk of the same week, so a week (Monday to Monday, UTC)
   stays one chunk.
@@ -154,6 +155,35 @@ def thaw(
     only, if given); the number of beliefs moved. Call ``lock_sensor`` first."""
     if session.get_bind().dialect.name != "postgresql":
         return 0
+    where, params = _window(sensor_id, start_us, end_us, source_ids)
+    result = session.execute(sa.text(_thaw_sql(where)), params)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def drop_whole_chunks(
+    session: Session,
+    sensor_id: int,
+    start_us: int,
+    end_us: int,
+    source_ids: Sequence[int] | None = None,
+) -> int:
+    """Delete the sensor's chunks whose every event lies in [start, end) (of these sources
+    only, if given), without thawing them; the number of beliefs they held."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    where, params = _window(sensor_id, start_us, end_us, source_ids)
+    sql = (
+        f"WITH gone AS (DELETE FROM {TABLE} c WHERE {where} AND c.first_start_us >= :lo "
+        "AND c.last_start_us < :hi RETURNING cardinality(c.event_starts_us) AS n) "
+        "SELECT coalesce(sum(n), 0) FROM gone"
+    )
+    return int(session.execute(sa.text(sql), params).scalar_one())
+
+
+def _window(
+    sensor_id: int, start_us: int, end_us: int, source_ids: Sequence[int] | None
+) -> tuple[str, dict[str, object]]:
+    """The chunks of a sensor (and sources) with events in [start, end): SQL on alias c."""
     where = (
         "c.sensor_id = :sensor AND c.bucket_us > :lo - :span AND c.bucket_us < :hi "
         "AND c.last_start_us >= :lo AND c.first_start_us < :hi"
@@ -164,8 +194,7 @@ def thaw(
     if source_ids is not None:
         where += " AND c.source_id = ANY(CAST(:sources AS int4[]))"
         params["sources"] = [int(i) for i in source_ids]
-    result = session.execute(sa.text(_thaw_sql(where)), params)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return where, params
 
 
 def delete_chunks(session: Session, sensor_ids: Sequence[int] | None) -> None:
