@@ -242,6 +242,15 @@ def test_compression_waits_for_a_writer_of_the_sensor(postgres, filled):
     assert not worker.is_alive() and _counts(postgres) == (0, 3 * 4)
 
 
+def test_compressing_before_the_upgrade_says_what_to_do(postgres, gridflex):
+    migrate.downgrade(postgres, "0010_write_mark")
+    try:
+        done = gridflex("db", "compress")
+        assert done.exit_code == 1 and "gridflex db upgrade" in done.output
+    finally:
+        migrate.upgrade(postgres)
+
+
 def test_downgrade_turns_chunks_back_into_rows(postgres, filled):
     before = stored_rows(postgres, filled[0]).tolist()
     compression.compress(postgres, END_US + WEEK_US)

@@ -105,6 +105,11 @@ def compress(
             "[red]Error:[/red] compression is for PostgreSQL; SQLite keeps one row a belief."
         )
         raise typer.Exit(1)
+    if not compression.exists_at(url):
+        console.print(
+            "[red]Error:[/red] the database has no chunk table yet: run `gridflex db upgrade` first."
+        )
+        raise typer.Exit(1)
     before = compression.disk_bytes(url)
     with Progress(console=console, transient=False) as bar:
         tasks: dict[str, TaskID] = {}

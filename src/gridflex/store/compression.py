@@ -94,6 +94,12 @@ def exists(conn: Connection) -> bool:
     return bool(conn.execute(sa.text(f"SELECT to_regclass('{TABLE}') IS NOT NULL")).scalar())
 
 
+def exists_at(url: str) -> bool:
+    """Whether the database at ``url`` has the chunk table (PostgreSQL, revision 0011 on)."""
+    with get_engine(url).connect() as conn:
+        return exists(conn)
+
+
 def beliefs_sql(postgres: bool, lo: str | None = None, hi: str | None = None) -> str:
     """What reads select ``FROM``: the belief table, and on PostgreSQL its chunks too.
 
