@@ -35,7 +35,9 @@ class PageReport:
 @contextmanager
 def _browser() -> Any:
     port = free_port()
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes can still write into the profile just after the browser
+    # itself has exited; a leftover file in a temporary folder must not fail the test.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
              f"--remote-debugging-port={port}", "about:blank"],
