@@ -12,7 +12,8 @@ bytes a belief for 15-minute data, 25 for hourly (measured, README).
 - **Writes** always go to the belief table; a chunk is never changed in place. The checks
   before a write read both halves, so a stored belief is found wherever it lives.
 - **Deletes** drop the chunks wholly inside their window (when they filter by window and
-  source only) and move the others they touch back into rows (``thaw``), then delete rows.
+  source only) and move the others they touch back into rows (``clear_window``), then
+  delete rows.
 - **Compressing** (``gridflex db compress``) moves the rows of events older than a cutoff
   into chunks, folding in any chunk of the same week, so a week (Monday to Monday, UTC)
   stays one chunk.
@@ -150,40 +151,32 @@ def _thaw_sql(where: str) -> str:
     )
 
 
-def thaw(
+def clear_window(
     session: Session,
     sensor_id: int,
     start_us: int,
     end_us: int,
     source_ids: Sequence[int] | None = None,
+    *,
+    drop_whole: bool,
 ) -> int:
-    """Turn the sensor's chunks with events in [start, end) back into rows (of these sources
-    only, if given); the number of beliefs moved. Call ``lock_sensor`` first."""
+    """Before a delete of the sensor's beliefs about [start, end) (of these sources only, if
+    given): with ``drop_whole``, chunks whose every event lies in the window are deleted
+    outright; the other chunks the window touches go back into rows, where the delete
+    finds them. The number of beliefs deleted here. Call ``lock_sensor`` first."""
     if session.get_bind().dialect.name != "postgresql":
         return 0
     where, params = _window(sensor_id, start_us, end_us, source_ids)
-    result = session.execute(sa.text(_thaw_sql(where)), params)
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def drop_whole_chunks(
-    session: Session,
-    sensor_id: int,
-    start_us: int,
-    end_us: int,
-    source_ids: Sequence[int] | None = None,
-) -> int:
-    """Delete the sensor's chunks whose every event lies in [start, end) (of these sources
-    only, if given), without thawing them; the number of beliefs they held."""
-    if session.get_bind().dialect.name != "postgresql":
-        return 0
-    where, params = _window(sensor_id, start_us, end_us, source_ids)
-    sql = (
-        f"WITH gone AS (DELETE FROM {TABLE} c WHERE {where} AND c.first_start_us >= :lo "
-        "AND c.last_start_us < :hi RETURNING cardinality(c.event_starts_us) AS n) "
-        "SELECT coalesce(sum(n), 0) FROM gone"
-    )
-    return int(session.execute(sa.text(sql), params).scalar_one())
+    dropped = 0
+    if drop_whole:
+        sql = (
+            f"WITH gone AS (DELETE FROM {TABLE} c WHERE {where} AND c.first_start_us >= :lo "
+            "AND c.last_start_us < :hi RETURNING cardinality(c.event_starts_us) AS n) "
+            "SELECT coalesce(sum(n), 0) FROM gone"
+        )
+        dropped = int(session.execute(sa.text(sql), params).scalar_one())
+    session.execute(sa.text(_thaw_sql(where)), params)
+    return dropped
 
 
 def _window(

@@ -326,12 +326,12 @@ def delete_beliefs(
     the number deleted."""
     where, params = _where(sensor_id, start_us, end_us, flt)
     compression.lock_sensor(session, [sensor_id])
-    dropped = 0
-    if flt.prior_us is None and flt.min_horizon_us is None and flt.belief_times_us is None:
-        dropped = compression.drop_whole_chunks(
-            session, sensor_id, start_us, end_us, flt.source_ids
-        )
-    compression.thaw(session, sensor_id, start_us, end_us, flt.source_ids)
+    only_window = (
+        flt.prior_us is None and flt.min_horizon_us is None and flt.belief_times_us is None
+    )
+    dropped = compression.clear_window(
+        session, sensor_id, start_us, end_us, flt.source_ids, drop_whole=only_window
+    )
     result = session.execute(sa.text(f"DELETE FROM belief WHERE {where}"), params)
     return _rowcount(result) + dropped
 
